@@ -1,0 +1,83 @@
+"""Rule formats: detect a file's format and read it into canonical rules.
+
+Every reader is listed in :data:`READERS`; detection tries them in order, first by file suffix,
+then by sniffing the head of the file. Reading never raises: a bad file becomes a
+:class:`ReadResult` with an ``error``, so one broken rule does not stop a run.
+"""
+
+from __future__ import annotations
+
+import os
+
+from rulelint.formats.base import Reader, ReadResult
+from rulelint.formats.errors import RuleReadError
+from rulelint.formats.sigma.reader import SigmaReader
+
+#: Default upper bound on one rule file (the largest public rule is about 300 KB).
+MAX_FILE_BYTES = 2 * 1024 * 1024
+SNIFF_BYTES = 16 * 1024
+
+READERS: list[Reader] = [
+    SigmaReader(),
+]
+
+
+def readers_for_suffix(path: str) -> list[Reader]:
+    lower = path.lower()
+    return [reader for reader in READERS if lower.endswith(reader.suffixes)]
+
+
+def candidate_suffixes() -> tuple[str, ...]:
+    return tuple(sorted({suffix for reader in READERS for suffix in reader.suffixes}))
+
+
+def detect_format(path: str, head: str) -> Reader | None:
+    """The reader for a file, or None when no reader recognizes it."""
+    for reader in readers_for_suffix(path):
+        if reader.sniff(path, head):
+            return reader
+    return None
+
+
+def decode(data: bytes, path: str) -> str:
+    """Rule text as str; binary and non-UTF-8 files are refused with a clear message."""
+    if b"\x00" in data[:SNIFF_BYTES]:
+        raise RuleReadError("binary file (contains NUL bytes), not a rule")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise RuleReadError(f"not valid UTF-8 (byte {error.start})", line) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    size = os.path.getsize(path)
+    if size > max_bytes:
+        raise RuleReadError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a rule file")
+    with open(path, "rb") as handle:
+        return handle.read(max_bytes + 1)
+
+
+def read_rule_file(path: str, *, max_bytes: int = MAX_FILE_BYTES, reader: Reader | None = None) -> ReadResult | None:
+    """Read one file into rules. None when no reader recognizes it (and none was forced)."""
+    try:
+        data = read_bytes(path, max_bytes)
+        text = decode(data, path)
+    except RuleReadError as error:
+        return ReadResult(path, reader.format if reader else "unknown", error=str(error), error_line=error.line)
+    except OSError as error:
+        return ReadResult(path, "unknown", error=f"cannot read file: {error.strerror or error}")
+    if reader is None:
+        reader = detect_format(path, text[:SNIFF_BYTES])
+        if reader is None:
+            return None
+    try:
+        rules = reader.read(path, text)
+    except RuleReadError as error:
+        return ReadResult(path, reader.format, error=str(error), error_line=error.line)
+    except RecursionError:
+        return ReadResult(path, reader.format, error="rule is nested too deeply to read")
+    except Exception as error:  # a reader bug must not take the whole run down
+        return ReadResult(path, reader.format, error=f"internal error while reading: {type(error).__name__}: {error}")
+    return ReadResult(path, reader.format, rules=rules)

@@ -1,0 +1,1 @@
+"""Vendor vocabularies as data: field names, events and value canonicalization."""

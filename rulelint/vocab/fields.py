@@ -1,0 +1,62 @@
+"""Vendor field names to canonical (ECS) field names, from one data table per vendor."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from rulelint.vocab.tables import read_table
+
+SCOPE_ORDER = ("category", "service", "product", "table", "*")
+
+
+class FieldMap:
+    """Looks up the canonical name of a vendor field, honouring scoped rows of the table.
+
+    A table row is ``raw<TAB>canonical<TAB>scope``; the scope is ``*`` or ``kind:value`` (e.g.
+    ``category:process_access``). Lookups try the given scopes in order, then ``*``, then the raw
+    name case-insensitively; an unknown field keeps its own name.
+    """
+
+    def __init__(self, vendor: str) -> None:
+        self.vendor = vendor
+        self._exact: dict[tuple[str, str], str] = {}
+        self._folded: dict[tuple[str, str], str] = {}
+        self._reverse: dict[str, list[str]] = {}
+        for row in read_table(f"fields/{vendor}.tsv"):
+            raw, canonical = row[0], row[1]
+            scope = row[2] if len(row) > 2 and row[2] else "*"
+            self._exact.setdefault((raw, scope), canonical)
+            self._folded.setdefault((raw.casefold(), scope), canonical)
+            self._reverse.setdefault(canonical, []).append(raw)
+
+    def canonical(self, raw: str, scopes: tuple[str, ...] = ()) -> str:
+        for scope in (*scopes, "*"):
+            found = self._exact.get((raw, scope))
+            if found is not None:
+                return found
+        folded = raw.casefold()
+        for scope in (*scopes, "*"):
+            found = self._folded.get((folded, scope))
+            if found is not None:
+                return found
+        return raw
+
+    def vendor_names(self, canonical: str) -> list[str]:
+        """Raw field names that map to a canonical field, in table order (for writing fixes)."""
+        return list(self._reverse.get(canonical, ()))
+
+
+@cache
+def field_map(vendor: str) -> FieldMap:
+    return FieldMap(vendor)
+
+
+@cache
+def path_name_pairs() -> dict[str, str]:
+    """Path field -> name field (``process.executable`` -> ``process.name``)."""
+    return {row[0]: row[1] for row in read_table("fields/path_names.tsv")}
+
+
+@cache
+def name_path_pairs() -> dict[str, str]:
+    return {name: path for path, name in path_name_pairs().items()}

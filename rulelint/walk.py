@@ -1,0 +1,28 @@
+"""Finding rule files under the paths a user names."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+
+from rulelint.formats import candidate_suffixes
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"})
+
+
+def iter_rule_files(paths: Iterable[str], *, follow_symlinks: bool = False) -> Iterator[str]:
+    """Files under ``paths`` (files as given, folders walked in sorted order) with a rule suffix.
+
+    Named files are yielded whatever their suffix (the user asked for them); inside folders only
+    files with a suffix some reader handles. Symlinked folders are not followed by default.
+    """
+    suffixes = candidate_suffixes()
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path, followlinks=follow_symlinks):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+                for name in sorted(files):
+                    if name.lower().endswith(suffixes):
+                        yield os.path.join(root, name)
+        else:
+            yield path
