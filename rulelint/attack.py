@@ -96,7 +96,11 @@ def _load_stix(path: Path) -> tuple[str, dict[str, Technique], dict[str, tuple[s
     version = ""
     for obj in bundle.get("objects", []):
         ref = next(
-            (r for r in obj.get("external_references", []) if r.get("source_name") == "mitre-attack"),
+            (
+                r
+                for r in obj.get("external_references", [])
+                if r.get("source_name") == "mitre-attack"
+            ),
             None,
         )
         kind = obj.get("type")
@@ -123,7 +127,9 @@ def _load_stix(path: Path) -> tuple[str, dict[str, Technique], dict[str, tuple[s
 def load_attack(stix_path: str | Path | None = None) -> Attack:
     """The shipped table (plus v19 aliases), or a user-supplied STIX bundle in its place."""
     if stix_path is None:
-        version, techniques, tactics = _load_table(DATA_DIR / "attack" / "enterprise-techniques.json")
+        version, techniques, tactics = _load_table(
+            DATA_DIR / "attack" / "enterprise-techniques.json"
+        )
     else:
         version, techniques, tactics = _load_stix(Path(stix_path))
     aliases: dict[str, str] = {}

@@ -243,7 +243,10 @@ def node_to_dict(node: Node | None) -> dict[str, object] | None:
     if isinstance(node, Not):
         return {"type": "not", "child": node_to_dict(node.child)}
     if isinstance(node, And):
-        data: dict[str, object] = {"type": "and", "children": [node_to_dict(c) for c in node.children]}
+        data: dict[str, object] = {
+            "type": "and",
+            "children": [node_to_dict(c) for c in node.children],
+        }
         if node.kind != "and":
             data["kind"] = node.kind
         return data

@@ -7,7 +7,9 @@ from collections.abc import Iterable, Iterator
 
 from rulelint.formats import candidate_suffixes
 
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"})
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
+)
 
 
 def iter_rule_files(paths: Iterable[str], *, follow_symlinks: bool = False) -> Iterator[str]:

@@ -54,18 +54,24 @@ def decode(data: bytes, path: str) -> str:
 def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     size = os.path.getsize(path)
     if size > max_bytes:
-        raise RuleReadError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a rule file")
+        raise RuleReadError(
+            f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a rule file"
+        )
     with open(path, "rb") as handle:
         return handle.read(max_bytes + 1)
 
 
-def read_rule_file(path: str, *, max_bytes: int = MAX_FILE_BYTES, reader: Reader | None = None) -> ReadResult | None:
+def read_rule_file(
+    path: str, *, max_bytes: int = MAX_FILE_BYTES, reader: Reader | None = None
+) -> ReadResult | None:
     """Read one file into rules. None when no reader recognizes it (and none was forced)."""
     try:
         data = read_bytes(path, max_bytes)
         text = decode(data, path)
     except RuleReadError as error:
-        return ReadResult(path, reader.format if reader else "unknown", error=str(error), error_line=error.line)
+        return ReadResult(
+            path, reader.format if reader else "unknown", error=str(error), error_line=error.line
+        )
     except OSError as error:
         return ReadResult(path, "unknown", error=f"cannot read file: {error.strerror or error}")
     if reader is None:
@@ -79,5 +85,9 @@ def read_rule_file(path: str, *, max_bytes: int = MAX_FILE_BYTES, reader: Reader
     except RecursionError:
         return ReadResult(path, reader.format, error="rule is nested too deeply to read")
     except Exception as error:  # a reader bug must not take the whole run down
-        return ReadResult(path, reader.format, error=f"internal error while reading: {type(error).__name__}: {error}")
+        return ReadResult(
+            path,
+            reader.format,
+            error=f"internal error while reading: {type(error).__name__}: {error}",
+        )
     return ReadResult(path, reader.format, rules=rules)

@@ -103,7 +103,11 @@ def _construct(root: yaml.Node) -> Any:
             built[ident] = _scalar(node)
             continue
         children = _children(node)
-        missing = [child for child in children if id(child) not in built and not isinstance(child, yaml.ScalarNode)]
+        missing = [
+            child
+            for child in children
+            if id(child) not in built and not isinstance(child, yaml.ScalarNode)
+        ]
         if missing:
             pending.append(node)
             pending.extend(missing)
@@ -176,7 +180,9 @@ def _check_bounds(root: yaml.Node) -> None:
     while stack:
         node, depth, children_done = stack.pop()
         if depth > MAX_DEPTH:
-            raise RuleReadError(f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+            raise RuleReadError(
+                f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1
+            )
         ident = id(node)
         if ident in expanded:
             continue
@@ -191,7 +197,9 @@ def _check_bounds(root: yaml.Node) -> None:
             children = list(node.value)
         if not children_done:
             stack.append((node, depth, True))
-            stack.extend((child, depth + 1, False) for child in children if id(child) not in expanded)
+            stack.extend(
+                (child, depth + 1, False) for child in children if id(child) not in expanded
+            )
             continue
         total = 1 + sum(expanded.get(id(child), 1) for child in children)
         if total > MAX_NODES:

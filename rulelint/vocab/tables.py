@@ -19,7 +19,9 @@ def read_table(relative_path: str, min_columns: int = 2) -> tuple[tuple[str, ...
             continue
         columns = tuple(part.strip() for part in line.split("\t"))
         if len(columns) < min_columns:
-            raise ValueError(f"{relative_path}:{number}: expected {min_columns} tab-separated columns")
+            raise ValueError(
+                f"{relative_path}:{number}: expected {min_columns} tab-separated columns"
+            )
         rows.append(columns)
     return tuple(rows)
 

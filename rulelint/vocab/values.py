@@ -44,7 +44,12 @@ def split_wildcards(text: str, escape: str | None = "\\", single: bool = True) -
     length = len(text)
     while index < length:
         char = text[index]
-        if escape and char == escape and index + 1 < length and text[index + 1] in ("*", "?", escape):
+        if (
+            escape
+            and char == escape
+            and index + 1 < length
+            and text[index + 1] in ("*", "?", escape)
+        ):
             buffer.append(text[index + 1])
             index += 2
             continue
@@ -143,7 +148,9 @@ def make_predicate(
     )
 
 
-def path_to_name(canonical_field: str, operator: str, value: str | None) -> tuple[str, str, str | None]:
+def path_to_name(
+    canonical_field: str, operator: str, value: str | None
+) -> tuple[str, str, str | None]:
     """``<path> ends_with \\x.exe`` -> ``<name> eq x.exe`` (also ``/x`` for Unix paths)."""
     if operator != "ends_with" or not value or value[0] not in "\\/":
         return canonical_field, operator, value

@@ -64,7 +64,9 @@ class _ToTree(Transformer):
     def selector(self, quantifier: Token, pattern: Token) -> Selector:
         word = str(quantifier).lower()
         if word not in ("1", "any", "all"):
-            raise ConditionError(f"'{quantifier} of' is not a quantifier (use '1 of', 'any of' or 'all of')")
+            raise ConditionError(
+                f"'{quantifier} of' is not a quantifier (use '1 of', 'any of' or 'all of')"
+            )
         return Selector("all" if word == "all" else "any", str(pattern))
 
     def or_(self, *args: object) -> object:

@@ -15,7 +15,13 @@ from sigma.exceptions import SigmaError
 from sigma.rule import SigmaDetection, SigmaDetectionItem
 
 from rulelint.formats.errors import RuleReadError
-from rulelint.formats.sigma.condition import ConditionError, Identifier, Operation, Selector, parse_condition
+from rulelint.formats.sigma.condition import (
+    ConditionError,
+    Identifier,
+    Operation,
+    Selector,
+    parse_condition,
+)
 from rulelint.formats.sigma.values import convert_value
 from rulelint.formats.yamlsafe import LineDict, LineList
 from rulelint.model import Node, Not, all_of, any_of
@@ -44,7 +50,11 @@ class DetectionConverter:
                 node = self.item(name, str(key), item, lines)
                 if node is not None:
                     children.append(node)
-        elif isinstance(raw, list) and len(items) == len(raw) and all(isinstance(i, SigmaDetection) for i in items):
+        elif (
+            isinstance(raw, list)
+            and len(items) == len(raw)
+            and all(isinstance(i, SigmaDetection) for i in items)
+        ):
             lines = raw.lines if isinstance(raw, LineList) else [line] * len(raw)
             for sub_raw, sub_parsed, sub_line in zip(raw, items, lines, strict=False):
                 node = self.detection(name, sub_parsed, sub_raw, sub_line)  # type: ignore[arg-type]
@@ -93,10 +103,7 @@ class DetectionConverter:
             node = any_of(alternatives)
             if node is not None:
                 predicates.append(node)
-        if item.value_linking is ConditionAND:
-            combined = all_of(predicates)
-        else:
-            combined = any_of(predicates)
+        combined = all_of(predicates) if item.value_linking is ConditionAND else any_of(predicates)
         if combined is not None and item.negated:
             return Not(combined)
         return combined
@@ -107,29 +114,42 @@ class DetectionConverter:
         source = text
         if "|" in text:  # the retired aggregation syntax: the part before the pipe still selects
             source = text.split("|", 1)[0].strip()
-            self.notes.append(f"condition aggregation '{text.split('|', 1)[1].strip()}' ignored (use Sigma correlations)")
+            self.notes.append(
+                f"condition aggregation '{text.split('|', 1)[1].strip()}' ignored (use Sigma correlations)"
+            )
         try:
             parsed = parse_condition(source)
         except ConditionError as error:
             raise RuleReadError(f"invalid condition {text!r}: {error}", line) from None
         return self._resolve(parsed, detections, line)
 
-    def _resolve(self, parsed: object, detections: dict[str, Node | None], line: int) -> Node | None:
+    def _resolve(
+        self, parsed: object, detections: dict[str, Node | None], line: int
+    ) -> Node | None:
         if isinstance(parsed, Identifier):
             if parsed.name not in detections:
-                raise RuleReadError(f"condition names detection {parsed.name!r}, which is not defined", line)
+                raise RuleReadError(
+                    f"condition names detection {parsed.name!r}, which is not defined", line
+                )
             return detections[parsed.name]
         if isinstance(parsed, Selector):
             names = _select(parsed.pattern, list(detections))
             if not names:
-                raise RuleReadError(f"condition '{parsed.quantifier} of {parsed.pattern}' matches no detection", line)
+                raise RuleReadError(
+                    f"condition '{parsed.quantifier} of {parsed.pattern}' matches no detection",
+                    line,
+                )
             nodes = [node for node in (detections[n] for n in names) if node is not None]
             return all_of(nodes) if parsed.quantifier == "all" else any_of(nodes)
         assert isinstance(parsed, Operation)
         if parsed.operator == "not":
             child = self._resolve(parsed.args[0], detections, line)
             return None if child is None else Not(child)
-        present = [c for c in (self._resolve(arg, detections, line) for arg in parsed.args) if c is not None]
+        present = [
+            c
+            for c in (self._resolve(arg, detections, line) for arg in parsed.args)
+            if c is not None
+        ]
         if parsed.operator == "and":
             return all_of(present)
         return any_of(present)
@@ -140,7 +160,11 @@ def _select(pattern: str, names: list[str]) -> list[str]:
     if pattern == "them":
         return [name for name in names if not name.startswith("_")]
     regex = re.compile(re.escape(pattern).replace(r"\*", ".*"))
-    return [n for n in names if regex.fullmatch(n) and (pattern.startswith("_") or not n.startswith("_"))]
+    return [
+        n
+        for n in names
+        if regex.fullmatch(n) and (pattern.startswith("_") or not n.startswith("_"))
+    ]
 
 
 def _value_lines(raw: Any, key: Any) -> list[int]:

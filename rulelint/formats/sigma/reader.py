@@ -55,7 +55,9 @@ def _matches(pattern: str, value: str | None) -> bool:
     return pattern == (value or "")
 
 
-def logsource_events(product: str | None, category: str | None, service: str | None, event_ids: list[str]) -> list[str]:
+def logsource_events(
+    product: str | None, category: str | None, service: str | None, event_ids: list[str]
+) -> list[str]:
     """Event keys of a logsource; EventID-keyed services use the EventIDs the rule selects."""
     prefix = _eventid_services().get(service or "")
     if prefix and event_ids:
@@ -103,11 +105,17 @@ class SigmaReader:
         category = _lower(logsource.get("category"))
         service = _lower(logsource.get("service"))
         scopes = tuple(
-            f"{kind}:{value}" for kind, value in (("category", category), ("service", service), ("product", product)) if value
+            f"{kind}:{value}"
+            for kind, value in (("category", category), ("service", service), ("product", product))
+            if value
         )
         expression = self._expression(document, scopes, notes)
         event_ids = sorted(
-            {p.value for p in indicators(expression) if p.canonical_field == "event.code" and p.operator == "eq" and p.value}
+            {
+                p.value
+                for p in indicators(expression)
+                if p.canonical_field == "event.code" and p.operator == "eq" and p.value
+            }
         )
         tags = document.get("tags") or []
         attack_tags = _attack_tags(tags)
@@ -156,11 +164,15 @@ class SigmaReader:
             notes=["correlation rule: catalogued without predicates"],
         )
 
-    def _expression(self, document: Mapping[str, Any], scopes: tuple[str, ...], notes: list[str]) -> Node | None:
+    def _expression(
+        self, document: Mapping[str, Any], scopes: tuple[str, ...], notes: list[str]
+    ) -> Node | None:
         detection = document.get("detection")
         detection_line = _line_of(document, "detection")
         if not isinstance(detection, Mapping):
-            raise RuleReadError("'detection' must be a mapping of named detections and a condition", detection_line)
+            raise RuleReadError(
+                "'detection' must be a mapping of named detections and a condition", detection_line
+            )
         if "condition" not in detection:
             raise RuleReadError("'detection' has no 'condition'", detection_line)
         converter = DetectionConverter(field_map("sigma"), scopes, notes)
@@ -168,16 +180,26 @@ class SigmaReader:
         for name, definition in detection.items():
             if name == "condition":
                 continue
-            line = detection.value_lines.get(name, detection_line) if isinstance(detection, LineDict) else 0
+            line = (
+                detection.value_lines.get(name, detection_line)
+                if isinstance(detection, LineDict)
+                else 0
+            )
             if definition is None:
                 raise RuleReadError(f"detection {name!r} is empty", line)
             try:
                 parsed = SigmaDetection.from_definition(definition)
             except SigmaError as error:
-                raise RuleReadError(f"detection {name!r}: {sigma_error_message(error)}", line) from None
+                raise RuleReadError(
+                    f"detection {name!r}: {sigma_error_message(error)}", line
+                ) from None
             nodes[str(name)] = converter.detection(str(name), parsed, definition, line)
         condition = detection["condition"]
-        condition_line = detection.value_lines.get("condition", detection_line) if isinstance(detection, LineDict) else 0
+        condition_line = (
+            detection.value_lines.get("condition", detection_line)
+            if isinstance(detection, LineDict)
+            else 0
+        )
         conditions = condition if isinstance(condition, list) else [condition]
         trees: list[Node] = []
         for index, text in enumerate(conditions):

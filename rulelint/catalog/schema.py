@@ -1,0 +1,55 @@
+"""The catalog's SQLite schema. Bump ``SCHEMA_VERSION`` whenever a table changes."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+#: Tables, in creation order. Rows are inserted in a fixed order so a build is byte-reproducible.
+TABLES = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, root TEXT NOT NULL, repository TEXT NOT NULL,
+    commit_id TEXT NOT NULL, license TEXT NOT NULL, url TEXT NOT NULL
+);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY, source INTEGER NOT NULL, path TEXT NOT NULL, sha1 TEXT NOT NULL,
+    format TEXT NOT NULL, error TEXT
+);
+CREATE TABLE rules (
+    id INTEGER PRIMARY KEY, file INTEGER NOT NULL, rule_id TEXT NOT NULL, vendor TEXT NOT NULL,
+    title TEXT NOT NULL, language TEXT NOT NULL, status TEXT NOT NULL, level TEXT NOT NULL,
+    deprecated INTEGER NOT NULL, in_stats INTEGER NOT NULL, platforms TEXT NOT NULL,
+    line INTEGER NOT NULL, noise REAL NOT NULL, body BLOB NOT NULL
+);
+CREATE TABLE rule_techniques (
+    technique TEXT NOT NULL, rule INTEGER NOT NULL, direct INTEGER NOT NULL,
+    PRIMARY KEY (technique, rule)
+) WITHOUT ROWID;
+CREATE TABLE rule_events (
+    rule INTEGER NOT NULL, event TEXT NOT NULL, category TEXT NOT NULL, PRIMARY KEY (rule, event)
+) WITHOUT ROWID;
+CREATE TABLE predicates (
+    rule INTEGER NOT NULL, role INTEGER NOT NULL, field TEXT NOT NULL, operator TEXT NOT NULL,
+    value TEXT NOT NULL, raw_field TEXT NOT NULL, how TEXT NOT NULL, display TEXT NOT NULL,
+    grp TEXT NOT NULL, line INTEGER NOT NULL
+);
+CREATE TABLE reach (
+    field TEXT NOT NULL, operator TEXT NOT NULL, value TEXT NOT NULL, rules INTEGER NOT NULL,
+    PRIMARY KEY (field, operator, value)
+) WITHOUT ROWID;
+CREATE TABLE events (
+    key TEXT PRIMARY KEY, provider TEXT NOT NULL, code TEXT NOT NULL, title TEXT NOT NULL,
+    category TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+INDEXES = """
+CREATE INDEX predicates_key ON predicates (field, operator, value);
+CREATE INDEX predicates_rule ON predicates (rule);
+CREATE INDEX rules_rule_id ON rules (rule_id);
+CREATE INDEX rule_events_category ON rule_events (category, rule);
+CREATE INDEX files_path ON files (source, path);
+"""
+
+ROLE_INDICATOR = 0
+ROLE_EXCLUSION = 1

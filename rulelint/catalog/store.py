@@ -1,0 +1,270 @@
+"""Reading a catalog: the lookups the checks and the technique pages make.
+
+A catalog is opened read-only and immutable (no locks, safe for parallel pre-commit hooks). Every
+statistic used to judge a rule can leave that rule's own catalog entry out (``without``): a rule
+never vouches for itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+from rulelint.catalog.schema import ROLE_EXCLUSION, ROLE_INDICATOR, SCHEMA_VERSION
+
+Key = tuple[str, str, str]
+
+DEFAULT_CATALOG = Path(str(resources.files("rulelint") / "data" / "catalog" / "default.db"))
+
+
+class CatalogError(Exception):
+    """A catalog file that is missing, corrupt, truncated or of another schema version."""
+
+
+@dataclass(slots=True)
+class PeerExclusion:
+    key: Key
+    support: int
+    raw_fields: Counter[str]
+    hows: Counter[str]
+    displays: Counter[str]
+    groups: Counter[str]
+
+
+def _placeholders(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+class Catalog:
+    """A read-only view of one catalog file."""
+
+    def __init__(self, path: str | Path = DEFAULT_CATALOG) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise CatalogError(
+                f"catalog {self.path} does not exist (build one with 'rulelint catalog build')"
+            )
+        try:
+            self.db = sqlite3.connect(
+                f"file:{self.path}?mode=ro&immutable=1", uri=True, check_same_thread=False
+            )
+            meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+            self.db.execute("SELECT count(*) FROM rule_techniques").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise CatalogError(
+                f"catalog {self.path} is not a readable rulelint catalog ({error})"
+            ) from None
+        if meta.get("schema") != str(SCHEMA_VERSION):
+            raise CatalogError(
+                f"catalog {self.path} has schema {meta.get('schema')!r}, this rulelint reads {SCHEMA_VERSION}: rebuild it"
+            )
+        self.meta = meta
+
+    def close(self) -> None:
+        self.db.close()
+
+    def verify(self) -> None:
+        """Full integrity check (reads every page): for ``catalog info --verify``."""
+        try:
+            result = self.db.execute("PRAGMA integrity_check").fetchone()
+        except sqlite3.DatabaseError as error:
+            raise CatalogError(f"catalog {self.path} is corrupt: {error}") from None
+        if not result or result[0] != "ok":
+            raise CatalogError(
+                f"catalog {self.path} is corrupt: {result[0] if result else 'no answer'}"
+            )
+
+    # -- totals -------------------------------------------------------------------------------
+
+    @cached_property
+    def total_rules(self) -> int:
+        return int(self.meta.get("rules_in_stats", "0"))
+
+    def sources(self) -> list[dict[str, str]]:
+        rows = self.db.execute(
+            "SELECT name, root, repository, commit_id, license, url FROM sources ORDER BY id"
+        )
+        keys = ("name", "root", "repository", "commit", "license", "url")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def vendor_counts(self) -> dict[str, int]:
+        return dict(
+            self.db.execute(
+                "SELECT vendor, count(*) FROM rules WHERE in_stats GROUP BY vendor ORDER BY vendor"
+            )
+        )
+
+    # -- a rule's own entry ---------------------------------------------------------------------
+
+    def own_rules(self, rule_id: str, vendor: str) -> list[int]:
+        """Catalog rows of a rule being checked (same id and vendor), to leave out of its judgement."""
+        if not rule_id:
+            return []
+        return [
+            r
+            for (r,) in self.db.execute(
+                "SELECT id FROM rules WHERE rule_id = ? AND vendor = ?", (rule_id, vendor)
+            )
+        ]
+
+    def own_indicator_keys(self, own: Sequence[int]) -> set[Key]:
+        if not own:
+            return set()
+        rows = self.db.execute(
+            f"SELECT DISTINCT field, operator, value FROM predicates p JOIN rules r ON r.id = p.rule "
+            f"WHERE p.rule IN ({_placeholders(own)}) AND p.role = {ROLE_INDICATOR} AND r.in_stats",
+            list(own),
+        )
+        return {tuple(row) for row in rows}  # type: ignore[misc]
+
+    # -- reach ----------------------------------------------------------------------------------
+
+    def reach(self, key: Key) -> int:
+        row = self.db.execute(
+            "SELECT rules FROM reach WHERE field = ? AND operator = ? AND value = ?", key
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def reach_many(self, keys: Iterable[Key]) -> dict[Key, int]:
+        found: dict[Key, int] = {}
+        for key in set(keys):
+            found[key] = self.reach(key)
+        return found
+
+    # -- rules under techniques -----------------------------------------------------------------
+
+    def technique_rules(self, techniques: Sequence[str], exclude: Sequence[int] = ()) -> list[int]:
+        if not techniques:
+            return []
+        rows = self.db.execute(
+            f"SELECT DISTINCT t.rule FROM rule_techniques t JOIN rules r ON r.id = t.rule "
+            f"WHERE t.technique IN ({_placeholders(techniques)}) AND r.in_stats ORDER BY t.rule",
+            list(techniques),
+        )
+        excluded = set(exclude)
+        return [r for (r,) in rows if r not in excluded]
+
+    def rules_reading(self, rules: Sequence[int], categories: Iterable[str]) -> list[int]:
+        """The subset of ``rules`` that read events of any of these categories."""
+        categories = sorted(set(categories))
+        if not rules or not categories:
+            return []
+        wanted = set(rules)
+        rows = self.db.execute(
+            f"SELECT DISTINCT rule FROM rule_events WHERE category IN ({_placeholders(categories)})",
+            categories,
+        )
+        return sorted(r for (r,) in rows if r in wanted)
+
+    def exclusions_of(self, rules: Sequence[int]) -> list[PeerExclusion]:
+        """Exclusions carried by these rules, with how many carry each, most common first."""
+        found: dict[Key, PeerExclusion] = {}
+        for chunk in _chunks(rules):
+            rows = self.db.execute(
+                f"SELECT rule, field, operator, value, raw_field, how, display, grp FROM predicates "
+                f"WHERE role = {ROLE_EXCLUSION} AND rule IN ({_placeholders(chunk)})",
+                list(chunk),
+            )
+            for _rule, field, operator, value, raw_field, how, display, group in rows:
+                key = (field, operator, value)
+                entry = found.get(key)
+                if entry is None:
+                    entry = found[key] = PeerExclusion(
+                        key, 0, Counter(), Counter(), Counter(), Counter()
+                    )
+                entry.support += 1
+                if raw_field:
+                    entry.raw_fields[raw_field] += 1
+                if how:
+                    entry.hows[how] += 1
+                entry.displays[display or value] += 1
+                if group:
+                    entry.groups[group] += 1
+        return sorted(found.values(), key=lambda e: (-e.support, e.key))
+
+    def indicators_of(self, rules: Sequence[int]) -> dict[int, set[Key]]:
+        by_rule: dict[int, set[Key]] = {}
+        for chunk in _chunks(rules):
+            rows = self.db.execute(
+                f"SELECT rule, field, operator, value FROM predicates "
+                f"WHERE role = {ROLE_INDICATOR} AND rule IN ({_placeholders(chunk)})",
+                list(chunk),
+            )
+            for rule, field, operator, value in rows:
+                by_rule.setdefault(rule, set()).add((field, operator, value))
+        return by_rule
+
+    def vendor_field(self, vendor: str, canonical_field: str) -> str | None:
+        """How rules of a vendor most often spell a canonical field (for writing fixes)."""
+        row = self.db.execute(
+            "SELECT p.raw_field, count(*) AS n FROM predicates p JOIN rules r ON r.id = p.rule "
+            "WHERE r.vendor = ? AND p.field = ? AND p.raw_field != '' GROUP BY p.raw_field ORDER BY n DESC, p.raw_field LIMIT 1",
+            (vendor, canonical_field),
+        ).fetchone()
+        return row[0] if row else None
+
+    def fields_for_category(self, category: str) -> Counter[str]:
+        """Canonical fields used by rules reading a category of events (field -> rules)."""
+        rows = self.db.execute(
+            "SELECT p.field, count(DISTINCT p.rule) FROM predicates p JOIN rule_events e ON e.rule = p.rule "
+            "WHERE e.category = ? GROUP BY p.field",
+            (category,),
+        )
+        return Counter(dict(rows))
+
+    def rule_summaries(self, rules: Sequence[int]) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for chunk in _chunks(rules):
+            rows = self.db.execute(
+                f"SELECT r.id, r.rule_id, r.vendor, r.title, r.platforms, r.noise, f.path, s.repository, s.commit_id, s.name "
+                f"FROM rules r JOIN files f ON f.id = r.file JOIN sources s ON s.id = f.source "
+                f"WHERE r.id IN ({_placeholders(chunk)})",
+                list(chunk),
+            )
+            for (
+                pk,
+                rule_id,
+                vendor,
+                title,
+                platforms,
+                noise,
+                path,
+                repository,
+                commit,
+                source,
+            ) in rows:
+                link = (
+                    f"https://github.com/{repository}/blob/{commit}/{path}"
+                    if repository and len(commit) == 40
+                    else ""
+                )
+                out.append(
+                    {
+                        "pk": pk,
+                        "id": rule_id,
+                        "vendor": vendor,
+                        "title": title,
+                        "platforms": [p for p in platforms.split(",") if p],
+                        "noise_score": noise,
+                        "path": path,
+                        "source": source,
+                        "url": link,
+                    }
+                )
+        out.sort(key=lambda r: (str(r["vendor"]), str(r["title"]).lower(), int(r["pk"])))  # type: ignore[call-overload]
+        return out
+
+
+def _chunks(values: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def open_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
+    return Catalog(DEFAULT_CATALOG if path is None else Path(path))
