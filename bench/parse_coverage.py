@@ -16,14 +16,16 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from rulelint.formats import read_rule_file  # noqa: E402
-from rulelint.walk import iter_rule_files  # noqa: E402
+from rulelint.formats import read_rule_file
+from rulelint.walk import iter_rule_files
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+")
-    parser.add_argument("--exclude", action="append", default=[], help="skip paths containing this text")
+    parser.add_argument(
+        "--exclude", action="append", default=[], help="skip paths containing this text"
+    )
     parser.add_argument("--quiet", action="store_true", help="totals only")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -59,7 +61,9 @@ def main() -> int:
         rules = totals[f"{name}: rules"]
         with_predicates = totals[f"{name}: rules with predicates"]
         if rules:
-            print(f"{name}: {with_predicates}/{rules} rules yield predicates ({100 * with_predicates / rules:.2f} %)")
+            print(
+                f"{name}: {with_predicates}/{rules} rules yield predicates ({100 * with_predicates / rules:.2f} %)"
+            )
     print(f"elapsed {elapsed:.2f} s")
     if not args.quiet:
         for path, reason in failures:

@@ -35,6 +35,17 @@ class PeerExclusion:
     hows: Counter[str]
     displays: Counter[str]
     groups: Counter[str]
+    vendor_hows: Counter[tuple[str, str, str]]  # (vendor, raw field, how)
+
+
+@dataclass(slots=True)
+class CoIndicator:
+    key: Key
+    rules: int
+    reach: int
+    raw_field: str
+    how: str
+    display: str
 
 
 def _placeholders(values: Sequence[object]) -> str:
@@ -167,22 +178,24 @@ class Catalog:
         found: dict[Key, PeerExclusion] = {}
         for chunk in _chunks(rules):
             rows = self.db.execute(
-                f"SELECT rule, field, operator, value, raw_field, how, display, grp FROM predicates "
-                f"WHERE role = {ROLE_EXCLUSION} AND rule IN ({_placeholders(chunk)})",
+                f"SELECT p.rule, p.field, p.operator, p.value, p.raw_field, p.how, p.display, p.grp, r.vendor "
+                f"FROM predicates p JOIN rules r ON r.id = p.rule "
+                f"WHERE p.role = {ROLE_EXCLUSION} AND p.rule IN ({_placeholders(chunk)})",
                 list(chunk),
             )
-            for _rule, field, operator, value, raw_field, how, display, group in rows:
+            for _rule, field, operator, value, raw_field, how, display, group, vendor in rows:
                 key = (field, operator, value)
                 entry = found.get(key)
                 if entry is None:
                     entry = found[key] = PeerExclusion(
-                        key, 0, Counter(), Counter(), Counter(), Counter()
+                        key, 0, Counter(), Counter(), Counter(), Counter(), Counter()
                     )
                 entry.support += 1
                 if raw_field:
                     entry.raw_fields[raw_field] += 1
                 if how:
                     entry.hows[how] += 1
+                    entry.vendor_hows[(vendor, raw_field, how)] += 1
                 entry.displays[display or value] += 1
                 if group:
                     entry.groups[group] += 1
@@ -199,6 +212,49 @@ class Catalog:
             for rule, field, operator, value in rows:
                 by_rule.setdefault(rule, set()).add((field, operator, value))
         return by_rule
+
+    def co_indicators(
+        self, rules: Sequence[int], key: Key, max_reach: int, vendor: str, limit: int = 3
+    ) -> list[CoIndicator]:
+        """Indicators that rules using ``key`` combine it with, more specific than ``max_reach``."""
+        with_key = set()
+        for chunk in _chunks(rules):
+            rows = self.db.execute(
+                f"SELECT DISTINCT rule FROM predicates WHERE role = {ROLE_INDICATOR} AND field = ? AND operator = ? "
+                f"AND value = ? AND rule IN ({_placeholders(chunk)})",
+                [*key, *chunk],
+            )
+            with_key.update(r for (r,) in rows)
+        counts: Counter[Key] = Counter()
+        shown: dict[Key, tuple[int, str, str, str]] = {}
+        ordered = sorted(with_key)
+        for chunk in _chunks(ordered):
+            rows = self.db.execute(
+                f"SELECT p.rule, p.field, p.operator, p.value, p.raw_field, p.how, p.display, r.vendor "
+                f"FROM predicates p JOIN rules r ON r.id = p.rule "
+                f"WHERE p.role = {ROLE_INDICATOR} AND p.rule IN ({_placeholders(chunk)}) ORDER BY p.rule",
+                list(chunk),
+            )
+            for _rule, field, operator, value, raw_field, how, display, rule_vendor in rows:
+                other = (field, operator, value)
+                if other == key:
+                    continue
+                counts[other] += 1
+                rank = 0 if rule_vendor == vendor else 1
+                if other not in shown or rank < shown[other][0]:
+                    shown[other] = (rank, raw_field, how, display or value)
+        found: list[CoIndicator] = []
+        for other, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            if count < 2:
+                break
+            reach = self.reach(other)
+            if reach >= max_reach:
+                continue
+            _, raw_field, how, display = shown[other]
+            found.append(CoIndicator(other, count, reach, raw_field, how, display))
+            if len(found) >= limit:
+                break
+        return found
 
     def vendor_field(self, vendor: str, canonical_field: str) -> str | None:
         """How rules of a vendor most often spell a canonical field (for writing fixes)."""

@@ -24,6 +24,7 @@ class ExclusionFix:
     value: str | None
     display_value: str | None
     name: str = ""
+    how: str = ""  # how rules of the same vendor write it (Sigma ``IpAddress|expand``), if any
 
 
 class Reader(Protocol):

@@ -10,8 +10,10 @@ from typing import Any
 from sigma.exceptions import SigmaError
 from sigma.rule import SigmaDetection
 
+from rulelint.formats.base import ExclusionFix
 from rulelint.formats.errors import RuleReadError
 from rulelint.formats.sigma.detection import DetectionConverter, sigma_error_message
+from rulelint.formats.sigma.writer import exclusion_snippet
 from rulelint.formats.yamlsafe import LineDict, LineList, load_yaml_documents
 from rulelint.model import AttackTag, Node, Rule, any_of, indicators, simplify
 from rulelint.vocab.fields import field_map
@@ -141,8 +143,26 @@ class SigmaReader:
             line=getattr(document, "line", 1) or 1,
             deprecated=status == "deprecated" or "/deprecated/" in path.replace("\\", "/"),
             notes=notes,
-            extra={"logsource": {"product": product, "category": category, "service": service}},
+            extra={
+                "logsource": {"product": product, "category": category, "service": service},
+                **self._condition_info(document),
+            },
         )
+
+    @staticmethod
+    def _condition_info(document: Mapping[str, Any]) -> dict[str, object]:
+        detection = document.get("detection")
+        if not isinstance(detection, LineDict):
+            return {}
+        condition = detection.get("condition")
+        text = condition[0] if isinstance(condition, list) and condition else condition
+        return {
+            "condition": str(text),
+            "condition_line": detection.value_lines.get("condition", detection.line),
+        }
+
+    def exclusion_snippet(self, rule: Rule, fixes: list[ExclusionFix]) -> str | None:
+        return exclusion_snippet(rule, fixes)
 
     def read_correlation(self, path: str, document: Mapping[str, Any]) -> Rule:
         """Correlation rules refer to other rules; they are catalogued without predicates."""

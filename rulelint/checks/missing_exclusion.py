@@ -1,0 +1,212 @@
+"""RL102 missing-exclusion: an exclusion its peers routinely carry, and this rule lacks.
+
+What it checks
+    The rule's peers are the catalog rules tagged with the same ATT&CK techniques (sub-techniques
+    roll up to their parent) that read the same kind of events (process creation, logons, ...).
+    Their exclusions (predicates under a top-level ``not``: Sigma ``filter_*`` blocks, KQL
+    ``| where not(...)``, SPL ``NOT``) are the false-positive paths the community learned to filter
+    out. An exclusion carried by at least ``exclusion_min_support`` peers and
+    ``exclusion_min_share`` of them, which this rule neither has nor covers with a broader exclusion
+    of its own, is reported with its support ("6 of 14 rules ...") and the text to add, written in
+    the rule's own language.
+
+Why
+    A new rule that ignores the exclusions its peers agree on will fire on the same noisy paths
+    (machine accounts, the software updater, the EDR's own processes) until someone tunes it in
+    production.
+
+Not reported
+    Exclusions that would remove what the rule looks for (an exclusion equal to or broader than one
+    of its indicators), or that cannot overlap it (the rule pins the field to other values), and
+    rules with fewer than ``exclusion_min_peers`` peers.
+
+Configuration
+    ``exclusion_min_support`` (3), ``exclusion_min_share`` (0.1), ``exclusion_min_peers`` (5),
+    ``exclusion_max_suggestions`` (3 per rule).
+
+Example
+    A Sigma rule for T1021 on process creation without
+    ``filter_main_generic: ParentImage|endswith: '\\svchost.exe'`` while most peers exclude it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rulelint.catalog.store import Key, PeerExclusion
+from rulelint.checks.base import Check, Context, Finding
+from rulelint.checks.describe import written
+from rulelint.formats.base import ExclusionFix
+from rulelint.model import Predicate
+from rulelint.settings import Settings
+from rulelint.vocab.events import categories as event_categories
+from rulelint.vocab.fields import name_path_pairs
+
+
+def covers(have: Key, want: Key) -> bool:
+    """Whether exclusion ``have`` already excludes everything ``want`` would (same or broader)."""
+    if have == want:
+        return True
+    have_field, have_op, have_value = have
+    want_field, want_op, want_value = want
+    if have_field != want_field:
+        # ``process.name eq x`` covers ``process.executable eq|ends_with ...\\x``
+        path_field = name_path_pairs().get(have_field)
+        if have_op == "eq" and path_field == want_field and want_op in ("eq", "ends_with"):
+            return want_value.endswith(("\\" + have_value, "/" + have_value))
+        return False
+    if have_op == "contains":
+        return (
+            want_op in ("eq", "contains", "starts_with", "ends_with") and have_value in want_value
+        )
+    if have_op == "starts_with":
+        return want_op in ("eq", "starts_with") and want_value.startswith(have_value)
+    if have_op == "ends_with":
+        return want_op in ("eq", "ends_with") and want_value.endswith(have_value)
+    return False
+
+
+def _overlaps(indicator: Key, candidate: Key) -> bool:
+    """Whether an exclusion could remove events an ``eq`` indicator on the same field matches."""
+    value = indicator[2]
+    _, op, want = candidate
+    if op == "eq":
+        return value == want
+    if op == "contains":
+        return want in value
+    if op == "starts_with":
+        return value.startswith(want)
+    if op == "ends_with":
+        return value.endswith(want)
+    return True
+
+
+def relevant(candidate: Key, indicators: list[Predicate]) -> bool:
+    """False when the exclusion would remove the rule's own target, or can never apply to it."""
+    same_field = [p.key for p in indicators if p.canonical_field == candidate[0]]
+    if any(covers(candidate, key) for key in same_field):
+        return False
+    if same_field and all(key[1] == "eq" for key in same_field):
+        return any(_overlaps(key, candidate) for key in same_field)
+    return True
+
+
+def _slug(text: str) -> str:
+    words = re.findall(
+        r"[a-z0-9]+",
+        text.lower().rsplit(".", 1)[0] if text.lower().endswith((".exe", ".dll")) else text.lower(),
+    )
+    slug = "_".join(words[-2:]) if words else "value"
+    return slug[:40]
+
+
+def fix_name(peer: PeerExclusion) -> str:
+    """The identifier peers use for this exclusion (``filter_main_svchost``), or one in their style."""
+    for group, count in peer.groups.most_common():
+        if count >= 2 and group.startswith(("filter_main_", "filter_optional_")):
+            return group
+    optional = sum(n for g, n in peer.groups.items() if g.startswith("filter_optional"))
+    main = sum(n for g, n in peer.groups.items() if g.startswith("filter_main"))
+    prefix = "filter_optional_" if optional > main else "filter_main_"
+    display = peer.displays.most_common(1)[0][0] if peer.displays else peer.key[2]
+    return prefix + _slug(display)
+
+
+def select(candidates: list[PeerExclusion], peers: int, settings: Settings) -> list[PeerExclusion]:
+    """The candidates with enough support, most carried first, at most the configured number."""
+    if peers < settings.exclusion_min_peers:
+        return []
+    chosen: list[PeerExclusion] = []
+    for peer in candidates:
+        if (
+            peer.support < settings.exclusion_min_support
+            or peer.support / peers < settings.exclusion_min_share
+        ):
+            break  # candidates are sorted by support, so none further qualifies
+        chosen.append(peer)
+        if len(chosen) >= settings.exclusion_max_suggestions:
+            break
+    return chosen
+
+
+class MissingExclusion(Check):
+    code = "RL102"
+    name = "missing-exclusion"
+    severity = "warning"
+    summary = "An exclusion most rules for the same technique and events carry is missing."
+
+    def run(self, context: Context) -> Iterable[Finding]:
+        peers, candidates = self.candidates(context)
+        categories = event_categories(context.rule.events)
+        return [
+            self._finding(context, peer, peers, categories)
+            for peer in select(candidates, peers, context.settings)
+        ]
+
+    @staticmethod
+    def candidates(context: Context) -> tuple[int, list[PeerExclusion]]:
+        """(number of peers, their exclusions this rule lacks and could use, most carried first)."""
+        rule = context.rule
+        if rule.expression is None or not rule.techniques or not rule.events:
+            return 0, []
+        peers = context.catalog.rules_reading(
+            context.technique_rules, event_categories(rule.events)
+        )
+        if not peers:
+            return 0, []
+        indicators = rule.indicators()
+        have = [p.key for p in rule.exclusions()]
+        found = [
+            peer
+            for peer in context.catalog.exclusions_of(peers)
+            if not any(covers(key, peer.key) for key in have) and relevant(peer.key, indicators)
+        ]
+        return len(peers), found
+
+    def _finding(
+        self, context: Context, peer: PeerExclusion, peers: int, categories: set[str]
+    ) -> Finding:
+        rule = context.rule
+        field, operator, value = peer.key
+        same_vendor = [
+            (raw, how) for (v, raw, how), _ in peer.vendor_hows.most_common() if v == rule.vendor
+        ]
+        vendor_field, vendor_how = same_vendor[0] if same_vendor else (None, "")
+        vendor_field = vendor_field or context.catalog.vendor_field(rule.vendor, field) or field
+        display = peer.displays.most_common(1)[0][0] if peer.displays else value
+        raw_field = peer.raw_fields.most_common(1)[0][0] if peer.raw_fields else field
+        how = peer.hows.most_common(1)[0][0] if peer.hows else ""
+        shown = written(raw_field, how, display, peer.key)
+        techniques = ", ".join(sorted({page.split(".")[0] for page in context.pages}))
+        reading = " or ".join(sorted(c.replace("_", " ") for c in categories))
+        fix = None
+        if context.reader is not None:
+            name = fix_name(peer)
+            fix = context.reader.exclusion_snippet(
+                rule,
+                [ExclusionFix(vendor_field, field, operator, value, display, name, vendor_how)],
+            )
+        message = (
+            f"{peer.support} of {peers} rules under {techniques} that read {reading} events exclude "
+            f"{shown}; this rule does not"
+        )
+        return self.finding(
+            context,
+            int(rule.extra.get("condition_line", rule.line)),  # type: ignore[call-overload]
+            message,
+            field=vendor_field,
+            canonical_field=field,
+            operator=operator,
+            value=display,
+            evidence={
+                "support": peer.support,
+                "peers": peers,
+                "share": round(peer.support / peers, 3),
+                "canonical_value": value,
+                "techniques": sorted(context.pages),
+                "event_categories": sorted(categories),
+                "as_written_by_peers": shown,
+            },
+            fix=fix,
+        )

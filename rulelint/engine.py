@@ -1,0 +1,119 @@
+"""``rulelint check``: read files, judge each rule against the catalog, collect findings.
+
+Files are independent, so large runs are spread over processes; each worker opens the catalog
+itself (read-only, immutable: no locks). Output order is the input order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from rulelint.attack import Attack, default_attack
+from rulelint.catalog.noise import noise_score
+from rulelint.catalog.store import Catalog
+from rulelint.checks.base import Context, Finding
+from rulelint.checks.registry import enabled_checks
+from rulelint.formats import MAX_FILE_BYTES, READERS, read_rule_file
+from rulelint.formats.base import Reader
+from rulelint.model import Rule
+from rulelint.settings import Settings
+
+PARALLEL_THRESHOLD = 400  # below this many files one process is faster than starting workers
+
+
+@dataclass(slots=True)
+class RuleReport:
+    rule: Rule
+    noise_score: float
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FileReport:
+    path: str
+    format: str
+    error: str | None = None
+    error_line: int = 0
+    rules: list[RuleReport] = field(default_factory=list)
+
+
+def reader_for(format_name: str) -> Reader | None:
+    return next((reader for reader in READERS if reader.format == format_name), None)
+
+
+class Checker:
+    """Judges rules against one catalog with one set of settings."""
+
+    def __init__(
+        self, catalog: Catalog, settings: Settings | None = None, attack: Attack | None = None
+    ) -> None:
+        self.catalog = catalog
+        self.settings = settings or Settings()
+        self.attack = attack or default_attack()
+        self.checks = enabled_checks(self.settings.select, self.settings.ignore)
+
+    def check_rule(self, rule: Rule, reader: Reader | None) -> RuleReport:
+        context = Context(rule, self.catalog, self.attack, self.settings, reader)
+        findings: list[Finding] = []
+        for check in self.checks:
+            findings.extend(check.run(context))
+        findings.sort(key=lambda f: (f.line, f.code))
+        score = noise_score(rule.expression, context.reach, context.total_rules)
+        return RuleReport(rule, score, findings)
+
+    def check_file(self, path: str, max_bytes: int = MAX_FILE_BYTES) -> FileReport | None:
+        result = read_rule_file(path, max_bytes=max_bytes)
+        if result is None:
+            return None
+        report = FileReport(path, result.format, result.error, result.error_line)
+        if result.error:
+            return report
+        reader = reader_for(result.format)
+        report.rules = [self.check_rule(rule, reader) for rule in result.rules]
+        return report
+
+
+# -- parallel runs ------------------------------------------------------------------------------
+
+_WORKER: Checker | None = None
+
+
+def _init_worker(catalog_path: str, settings: Settings) -> None:
+    global _WORKER
+    _WORKER = Checker(Catalog(catalog_path), settings)
+
+
+def _work(path: str) -> FileReport | None:
+    assert _WORKER is not None
+    return _WORKER.check_file(path)
+
+
+def check_paths(
+    paths: Sequence[str],
+    checker: Checker,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[tuple[str, FileReport | None]]:
+    """(path, report) for every path, in order; None for files no reader recognizes."""
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    total = len(paths)
+    if jobs <= 1 or total < PARALLEL_THRESHOLD:
+        for index, path in enumerate(paths, start=1):
+            yield path, checker.check_file(path)
+            if progress:
+                progress(index, total)
+        return
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        initializer=_init_worker,
+        initargs=(str(checker.catalog.path), checker.settings),
+    ) as pool:
+        for index, (path, report) in enumerate(
+            zip(paths, pool.map(_work, paths, chunksize=32), strict=True), start=1
+        ):
+            yield path, report
+            if progress:
+                progress(index, total)
