@@ -18,17 +18,13 @@ import collections
 import dataclasses
 import itertools
 import math
-import os
-import sys
 import time
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from rulelint.attack import default_attack
 from rulelint.catalog.noise import breadth
-from rulelint.catalog.store import PeerExclusion, open_catalog
+from rulelint.catalog.store import open_catalog
 from rulelint.checks.base import Context, severity_rank
-from rulelint.checks.missing_exclusion import MissingExclusion, select
+from rulelint.checks.missing_exclusion import Candidates, MissingExclusion, select
 from rulelint.engine import Checker, reader_for
 from rulelint.formats import read_rule_file
 from rulelint.model import And, Not, Rule, simplify
@@ -47,11 +43,11 @@ def strip_exclusions(rule: Rule) -> Rule | None:
 
 @dataclasses.dataclass
 class Measured:
+    rule: Rule
+    stripped: Rule | None
     wanted: set[tuple[str, str, str]]  # the stripped exclusions (empty when the rule has none)
-    stripped_peers: int
-    stripped_candidates: list[PeerExclusion]
-    peers: int  # for the unmodified rule
-    candidates: list[PeerExclusion]
+    stripped_candidates: Candidates | None
+    candidates: Candidates | None  # for the unmodified rule
     breadth: float
     other_warnings: bool  # warnings from checks without thresholds (ATT&CK ids)
 
@@ -62,22 +58,22 @@ def measure(rules: list[tuple[Rule, str]], catalog, settings: Settings) -> list[
     out: list[Measured] = []
     for rule, fmt in rules:
         context = Context(rule, catalog, attack, settings, None)
-        peers, candidates = MissingExclusion.candidates(context)
+        candidates = MissingExclusion.candidates(context)
         stripped = strip_exclusions(rule)
         wanted: set[tuple[str, str, str]] = set()
-        s_peers, s_candidates = 0, []
+        s_candidates = None
         if stripped is not None:
             wanted = {p.key for p in rule.exclusions()}
-            s_peers, s_candidates = MissingExclusion.candidates(
+            s_candidates = MissingExclusion.candidates(
                 Context(stripped, catalog, attack, settings, None)
             )
         others = checker.check_rule(rule, reader_for(fmt)).findings
         out.append(
             Measured(
+                rule,
+                stripped,
                 wanted,
-                s_peers,
                 s_candidates,
-                peers,
                 candidates,
                 breadth(rule.expression, context.reach),
                 any(severity_rank(f.severity) >= severity_rank("warning") for f in others),
@@ -89,17 +85,18 @@ def measure(rules: list[tuple[Rule, str]], catalog, settings: Settings) -> list[
 def evaluate(
     measured: list[Measured], settings: Settings, top: int, total_rules: int
 ) -> dict[str, object]:
-    settings = dataclasses.replace(settings, exclusion_max_suggestions=top)
     stripped = found = with_exclusions = suggestions = 0
     per_field: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
     warned = rl101 = rl102 = 0
     threshold = max(settings.noisy_min_reach, round(settings.noisy_share * total_rules))
     for item in measured:
-        if item.wanted:
+        if item.wanted and item.stripped is not None:
             with_exclusions += 1
-            chosen = {
-                peer.key for peer in select(item.stripped_candidates, item.stripped_peers, settings)
-            }
+            chosen = (
+                {key for key, _ in select(item.stripped_candidates, item.stripped, settings, top)}
+                if item.stripped_candidates
+                else set()
+            )
             suggestions += len(chosen)
             for key in item.wanted:
                 stripped += 1
@@ -107,8 +104,7 @@ def evaluate(
                 if key in chosen:
                     found += 1
                     per_field[key[0]][0] += 1
-        normal = dataclasses.replace(settings, exclusion_max_suggestions=3)
-        fires_102 = bool(select(item.candidates, item.peers, normal))
+        fires_102 = bool(item.candidates and select(item.candidates, item.rule, settings, 1))
         fires_101 = not math.isinf(item.breadth) and item.breadth >= threshold
         rl101 += fires_101
         rl102 += fires_102

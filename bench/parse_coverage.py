@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
-import sys
 import time
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from rulelint.formats import read_rule_file
 from rulelint.walk import iter_rule_files

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from rulelint.attack import Attack, default_attack
@@ -88,7 +87,12 @@ def _init_worker(catalog_path: str, settings: Settings) -> None:
 
 def _work(path: str) -> FileReport | None:
     assert _WORKER is not None
-    return _WORKER.check_file(path)
+    report = _WORKER.check_file(path)
+    if report is not None:
+        for rule_report in report.rules:  # the parent reports findings: do not ship the trees back
+            rule_report.rule.expression = None
+            rule_report.rule.extra = {}
+    return report
 
 
 def check_paths(
@@ -106,6 +110,8 @@ def check_paths(
             if progress:
                 progress(index, total)
         return
+    from concurrent.futures import ProcessPoolExecutor  # only large runs pay for the import
+
     with ProcessPoolExecutor(
         max_workers=jobs,
         initializer=_init_worker,

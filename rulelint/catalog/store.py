@@ -13,14 +13,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 from rulelint.catalog.schema import ROLE_EXCLUSION, ROLE_INDICATOR, SCHEMA_VERSION
+from rulelint.vocab.tables import DATA_DIR
 
 Key = tuple[str, str, str]
 
-DEFAULT_CATALOG = Path(str(resources.files("rulelint") / "data" / "catalog" / "default.db"))
+DEFAULT_CATALOG = DATA_DIR / "catalog" / "default.db"
+
+
+REACH_PRELOAD_AFTER = 2000
+PEER_PRELOAD_AFTER = 50
 
 
 class CatalogError(Exception):
@@ -76,6 +80,10 @@ class Catalog:
                 f"catalog {self.path} has schema {meta.get('schema')!r}, this rulelint reads {SCHEMA_VERSION}: rebuild it"
             )
         self.meta = meta
+        self._reach_table: dict[Key, int] | None = None
+        self._reach_lookups = 0
+        self._peer_lookups = 0
+        self._bulk = False  # set once a run has asked enough to make loading everything cheaper
 
     def close(self) -> None:
         self.db.close()
@@ -127,6 +135,12 @@ class Catalog:
     def own_indicator_keys(self, own: Sequence[int]) -> set[Key]:
         if not own:
             return set()
+        if self._bulk:
+            keys: set[Key] = set()
+            for rule in own:
+                if rule in self._in_stats:
+                    keys |= self._rule_keys.get(rule, (frozenset(), frozenset()))[0]
+            return keys
         rows = self.db.execute(
             f"SELECT DISTINCT field, operator, value FROM predicates p JOIN rules r ON r.id = p.rule "
             f"WHERE p.rule IN ({_placeholders(own)}) AND p.role = {ROLE_INDICATOR} AND r.in_stats",
@@ -137,6 +151,20 @@ class Catalog:
     # -- reach ----------------------------------------------------------------------------------
 
     def reach(self, key: Key) -> int:
+        """Rules in the statistics using an indicator. Looked up one by one at first; once a run has
+        asked for many, the whole table is loaded (a bulk check asks for tens of thousands)."""
+        table = self._reach_table
+        if table is not None:
+            return table.get(key, 0)
+        self._reach_lookups += 1
+        if self._reach_lookups > REACH_PRELOAD_AFTER:
+            self._reach_table = {
+                (field, operator, value): rules
+                for field, operator, value, rules in self.db.execute(
+                    "SELECT field, operator, value, rules FROM reach"
+                )
+            }
+            return self._reach_table.get(key, 0)
         row = self.db.execute(
             "SELECT rules FROM reach WHERE field = ? AND operator = ? AND value = ?", key
         ).fetchone()
@@ -151,55 +179,138 @@ class Catalog:
     # -- rules under techniques -----------------------------------------------------------------
 
     def technique_rules(self, techniques: Sequence[str], exclude: Sequence[int] = ()) -> list[int]:
+        """Rules in the statistics tagged with any of these page ids (cached per technique set)."""
         if not techniques:
             return []
-        rows = self.db.execute(
-            f"SELECT DISTINCT t.rule FROM rule_techniques t JOIN rules r ON r.id = t.rule "
-            f"WHERE t.technique IN ({_placeholders(techniques)}) AND r.in_stats ORDER BY t.rule",
-            list(techniques),
-        )
+        key = tuple(sorted(set(techniques)))
+        found = self._technique_cache.get(key)
+        if found is None:
+            rows = self.db.execute(
+                f"SELECT DISTINCT t.rule FROM rule_techniques t JOIN rules r ON r.id = t.rule "
+                f"WHERE t.technique IN ({_placeholders(key)}) AND r.in_stats ORDER BY t.rule",
+                list(key),
+            )
+            found = self._technique_cache[key] = [r for (r,) in rows]
+        if not exclude:
+            return list(found)
         excluded = set(exclude)
-        return [r for (r,) in rows if r not in excluded]
+        return [r for r in found if r not in excluded]
+
+    @cached_property
+    def _technique_cache(self) -> dict[tuple[str, ...], list[int]]:
+        return {}
+
+    @cached_property
+    def _category_rules(self) -> dict[str, set[int]]:
+        by_category: dict[str, set[int]] = {}
+        for rule, category in self.db.execute("SELECT rule, category FROM rule_events"):
+            by_category.setdefault(category, set()).add(rule)
+        return by_category
 
     def rules_reading(self, rules: Sequence[int], categories: Iterable[str]) -> list[int]:
         """The subset of ``rules`` that read events of any of these categories."""
-        categories = sorted(set(categories))
-        if not rules or not categories:
-            return []
-        wanted = set(rules)
-        rows = self.db.execute(
-            f"SELECT DISTINCT rule FROM rule_events WHERE category IN ({_placeholders(categories)})",
-            categories,
-        )
-        return sorted(r for (r,) in rows if r in wanted)
+        reading: set[int] = set()
+        for category in set(categories):
+            reading |= self._category_rules.get(category, set())
+        return [r for r in rules if r in reading]
 
-    def exclusions_of(self, rules: Sequence[int]) -> list[PeerExclusion]:
-        """Exclusions carried by these rules, with how many carry each, most common first."""
-        found: dict[Key, PeerExclusion] = {}
-        for chunk in _chunks(rules):
+    def peer_exclusions(
+        self, pages: tuple[str, ...], categories: tuple[str, ...]
+    ) -> tuple[list[int], list[tuple[Key, int]]]:
+        """Rules under these technique pages reading these event categories, and the exclusions
+        they carry with how many carry each, most carried first (cached: rules share pages)."""
+        cache_key = (pages, categories)
+        found = self._peer_cache.get(cache_key)
+        if found is not None:
+            return found
+        rules = self.rules_reading(self.technique_rules(pages), categories)
+        counts: Counter[Key] = Counter()
+        self._peer_lookups += 1
+        if self._peer_lookups > PEER_PRELOAD_AFTER:
+            self._bulk = True
+        if self._bulk:
+            rule_keys = self._rule_keys
+            for rule in rules:
+                found_keys = rule_keys.get(rule)
+                if found_keys:
+                    counts.update(found_keys[1])
+        for chunk in _chunks(rules) if not self._bulk else ():
             rows = self.db.execute(
-                f"SELECT p.rule, p.field, p.operator, p.value, p.raw_field, p.how, p.display, p.grp, r.vendor "
-                f"FROM predicates p JOIN rules r ON r.id = p.rule "
-                f"WHERE p.role = {ROLE_EXCLUSION} AND p.rule IN ({_placeholders(chunk)})",
+                f"SELECT field, operator, value, count(DISTINCT rule) FROM predicates "
+                f"WHERE role = {ROLE_EXCLUSION} AND rule IN ({_placeholders(chunk)}) GROUP BY field, operator, value",
                 list(chunk),
             )
-            for _rule, field, operator, value, raw_field, how, display, group, vendor in rows:
-                key = (field, operator, value)
-                entry = found.get(key)
-                if entry is None:
-                    entry = found[key] = PeerExclusion(
-                        key, 0, Counter(), Counter(), Counter(), Counter(), Counter()
-                    )
-                entry.support += 1
-                if raw_field:
-                    entry.raw_fields[raw_field] += 1
-                if how:
-                    entry.hows[how] += 1
-                    entry.vendor_hows[(vendor, raw_field, how)] += 1
-                entry.displays[display or value] += 1
-                if group:
-                    entry.groups[group] += 1
-        return sorted(found.values(), key=lambda e: (-e.support, e.key))
+            for field, operator, value, count in rows:
+                counts[(field, operator, value)] += count
+        found = (rules, sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        if len(self._peer_cache) > 512:
+            self._peer_cache.clear()
+        self._peer_cache[cache_key] = found
+        return found
+
+    @cached_property
+    def _rule_keys(self) -> dict[int, tuple[frozenset[Key], frozenset[Key]]]:
+        """(indicator keys, exclusion keys) of every rule: loaded once for bulk runs."""
+        indicators: dict[int, set[Key]] = {}
+        exclusions: dict[int, set[Key]] = {}
+        interned: dict[Key, Key] = {}
+        for rule, role, field, operator, value in self.db.execute(
+            "SELECT rule, role, field, operator, value FROM predicates"
+        ):
+            key = (field, operator, value)
+            key = interned.setdefault(key, key)
+            (exclusions if role == ROLE_EXCLUSION else indicators).setdefault(rule, set()).add(key)
+        return {
+            rule: (frozenset(indicators.get(rule, ())), frozenset(exclusions.get(rule, ())))
+            for rule in indicators.keys() | exclusions.keys()
+        }
+
+    @cached_property
+    def _in_stats(self) -> set[int]:
+        return {rule for (rule,) in self.db.execute("SELECT id FROM rules WHERE in_stats")}
+
+    @cached_property
+    def _peer_cache(
+        self,
+    ) -> dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[int], list[tuple[Key, int]]]]:
+        return {}
+
+    def exclusion_keys(self, rules: Sequence[int]) -> set[Key]:
+        if not rules:
+            return set()
+        if self._bulk:
+            keys: set[Key] = set()
+            for rule in rules:
+                keys |= self._rule_keys.get(rule, (frozenset(), frozenset()))[1]
+            return keys
+        rows = self.db.execute(
+            f"SELECT DISTINCT field, operator, value FROM predicates "
+            f"WHERE role = {ROLE_EXCLUSION} AND rule IN ({_placeholders(rules)})",
+            list(rules),
+        )
+        return {tuple(row) for row in rows}  # type: ignore[misc]
+
+    def exclusion_details(self, rules: Sequence[int], key: Key, support: int) -> PeerExclusion:
+        """How the rules carrying an exclusion write it (fields, operators, values, group names)."""
+        entry = PeerExclusion(key, support, Counter(), Counter(), Counter(), Counter(), Counter())
+        wanted = set(rules)
+        rows = self.db.execute(
+            "SELECT p.rule, p.raw_field, p.how, p.display, p.grp, r.vendor FROM predicates p "
+            "JOIN rules r ON r.id = p.rule WHERE p.role = ? AND p.field = ? AND p.operator = ? AND p.value = ?",
+            (ROLE_EXCLUSION, *key),
+        )
+        for rule, raw_field, how, display, group, vendor in rows:
+            if rule not in wanted:
+                continue
+            if raw_field:
+                entry.raw_fields[raw_field] += 1
+            if how:
+                entry.hows[how] += 1
+                entry.vendor_hows[(vendor, raw_field, how)] += 1
+            entry.displays[display or key[2]] += 1
+            if group:
+                entry.groups[group] += 1
+        return entry
 
     def indicators_of(self, rules: Sequence[int]) -> dict[int, set[Key]]:
         by_rule: dict[int, set[Key]] = {}

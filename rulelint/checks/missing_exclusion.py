@@ -33,12 +33,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rulelint.catalog.store import Key, PeerExclusion
 from rulelint.checks.base import Check, Context, Finding
 from rulelint.checks.describe import written
 from rulelint.formats.base import ExclusionFix
-from rulelint.model import Predicate
+from rulelint.model import Predicate, Rule
 from rulelint.settings import Settings
 from rulelint.vocab.events import categories as event_categories
 from rulelint.vocab.fields import name_path_pairs
@@ -113,20 +114,39 @@ def fix_name(peer: PeerExclusion) -> str:
     return prefix + _slug(display)
 
 
-def select(candidates: list[PeerExclusion], peers: int, settings: Settings) -> list[PeerExclusion]:
-    """The candidates with enough support, most carried first, at most the configured number."""
+@dataclass(slots=True)
+class Candidates:
+    """Exclusions a rule's peers carry, most carried first, and how many peers there are."""
+
+    peers: list[int]
+    support: list[tuple[Key, int]]  # the rule's own catalog entry already left out
+
+
+def usable(candidate: Key, have: list[Key], indicators: list[Predicate]) -> bool:
+    return not any(covers(key, candidate) for key in have) and relevant(candidate, indicators)
+
+
+def select(
+    candidates: Candidates, rule: Rule, settings: Settings, limit: int | None = None
+) -> list[tuple[Key, int]]:
+    """The usable candidates with enough support, most carried first, at most ``limit``."""
+    peers = len(candidates.peers)
     if peers < settings.exclusion_min_peers:
         return []
-    chosen: list[PeerExclusion] = []
-    for peer in candidates:
+    limit = settings.exclusion_max_suggestions if limit is None else limit
+    indicators = rule.indicators()
+    have = [p.key for p in rule.exclusions()]
+    chosen: list[tuple[Key, int]] = []
+    for key, support in candidates.support:
         if (
-            peer.support < settings.exclusion_min_support
-            or peer.support / peers < settings.exclusion_min_share
+            support < settings.exclusion_min_support
+            or support / peers < settings.exclusion_min_share
         ):
-            break  # candidates are sorted by support, so none further qualifies
-        chosen.append(peer)
-        if len(chosen) >= settings.exclusion_max_suggestions:
-            break
+            break  # sorted by support: nothing further qualifies
+        if usable(key, have, indicators):
+            chosen.append((key, support))
+            if len(chosen) >= limit:
+                break
     return chosen
 
 
@@ -137,32 +157,46 @@ class MissingExclusion(Check):
     summary = "An exclusion most rules for the same technique and events carry is missing."
 
     def run(self, context: Context) -> Iterable[Finding]:
-        peers, candidates = self.candidates(context)
+        candidates = self.candidates(context)
+        if candidates is None:
+            return []
         categories = event_categories(context.rule.events)
+        chosen = select(candidates, context.rule, context.settings)
+        peers = len(candidates.peers)
         return [
-            self._finding(context, peer, peers, categories)
-            for peer in select(candidates, peers, context.settings)
+            self._finding(
+                context,
+                context.catalog.exclusion_details(candidates.peers, key, support),
+                peers,
+                categories,
+            )
+            for key, support in chosen
         ]
 
     @staticmethod
-    def candidates(context: Context) -> tuple[int, list[PeerExclusion]]:
-        """(number of peers, their exclusions this rule lacks and could use, most carried first)."""
+    def candidates(context: Context) -> Candidates | None:
+        """The rule's peers and the exclusions they carry (the rule's own entry left out)."""
         rule = context.rule
         if rule.expression is None or not rule.techniques or not rule.events:
-            return 0, []
-        peers = context.catalog.rules_reading(
-            context.technique_rules, event_categories(rule.events)
+            return None
+        catalog = context.catalog
+        everyone, support = catalog.peer_exclusions(
+            tuple(context.pages), tuple(sorted(event_categories(rule.events)))
         )
-        if not peers:
-            return 0, []
-        indicators = rule.indicators()
-        have = [p.key for p in rule.exclusions()]
-        found = [
-            peer
-            for peer in context.catalog.exclusions_of(peers)
-            if not any(covers(key, peer.key) for key in have) and relevant(peer.key, indicators)
+        own = set(context.own).intersection(everyone)
+        if not own:
+            return Candidates(everyone, support)
+        # a rule never vouches for itself: leave its own entry out of the peers and the counts
+        peers = [r for r in everyone if r not in own]
+        mine = catalog.exclusion_keys(sorted(own))
+        floor = max(context.settings.exclusion_min_support, 1)
+        head = [
+            (key, count - len(own) if key in mine else count)
+            for key, count in support
+            if count >= floor
         ]
-        return len(peers), found
+        head.sort(key=lambda item: (-item[1], item[0]))
+        return Candidates(peers, head)
 
     def _finding(
         self, context: Context, peer: PeerExclusion, peers: int, categories: set[str]

@@ -51,6 +51,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     pass
 
 
+_ScalarNode = yaml.ScalarNode
+_MappingNode = yaml.MappingNode
+_SequenceNode = yaml.SequenceNode
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -88,76 +91,79 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 def _construct(root: yaml.Node) -> Any:
     """Plain data from a node graph, iteratively (no recursion limit), keeping line numbers.
 
-    Shared (aliased) nodes construct once and are shared, like PyYAML's constructor.
+    Shared (aliased) nodes construct once and are shared, like PyYAML's constructor; a recursive
+    alias (a collection containing itself) is refused.
     """
-    if isinstance(root, yaml.ScalarNode):
+    if type(root) is _ScalarNode:
         return _scalar(root)
     built: dict[int, Any] = {}
+    visiting: set[int] = set()
     pending: list[yaml.Node] = [root]
     while pending:
-        node = pending.pop()
+        node = pending[-1]
         ident = id(node)
         if ident in built:
+            pending.pop()
             continue
-        if isinstance(node, yaml.ScalarNode):
-            built[ident] = _scalar(node)
+        visiting.add(ident)
+        waiting = False
+        children = [part for pair in node.value for part in pair] if type(node) is _MappingNode else node.value
+        for child in children:
+            if type(child) is not _ScalarNode and id(child) not in built:
+                if id(child) in visiting:
+                    raise RuleReadError("recursive YAML alias (a collection contains itself)", child.start_mark.line + 1)
+                pending.append(child)
+                waiting = True
+        if waiting:
             continue
-        children = _children(node)
-        missing = [
-            child
-            for child in children
-            if id(child) not in built and not isinstance(child, yaml.ScalarNode)
-        ]
-        if missing:
-            pending.append(node)
-            pending.extend(missing)
-            continue
+        pending.pop()
+        visiting.discard(ident)
         built[ident] = _build_collection(node, built)
     return built[id(root)]
 
 
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return list(node.value)
-
-
-def _value(node: yaml.Node, built: dict[int, Any]) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
-    return built[id(node)]
-
-
 def _build_collection(node: yaml.Node, built: dict[int, Any]) -> Any:
     line = node.start_mark.line + 1
-    if isinstance(node, yaml.SequenceNode):
+    if type(node) is _SequenceNode:
         if node.tag != _SEQ:
             raise RuleReadError(f"unsupported YAML tag {node.tag!r}", line)
         items = LineList()
         items.line = line
+        lines = items.lines
         for child in node.value:
-            items.append(_value(child, built))
-            items.lines.append(child.start_mark.line + 1)
+            if type(child) is _ScalarNode:
+                items.append(child.value if child.tag == _STR else _scalar(child))
+            else:
+                items.append(built[id(child)])
+            lines.append(child.start_mark.line + 1)
         return items
     if node.tag != _MAP:
         raise RuleReadError(f"unsupported YAML tag {node.tag!r}", line)
     mapping = LineDict()
     mapping.line = line
+    key_lines = mapping.key_lines
+    value_lines = mapping.value_lines
     for key_node, value_node in node.value:
         key_line = key_node.start_mark.line + 1
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            _merge(mapping, _value(value_node, built), key_line)
-            continue
-        key = _value(key_node, built)
-        try:
-            hash(key)
-        except TypeError:
-            raise RuleReadError("a mapping key is not a plain value", key_line) from None
+        if type(key_node) is _ScalarNode:
+            if key_node.tag == _STR:
+                key = key_node.value
+            elif key_node.tag == "tag:yaml.org,2002:merge":
+                merged = built[id(value_node)] if type(value_node) is not _ScalarNode else _scalar(value_node)
+                _merge(mapping, merged, key_line)
+                continue
+            else:
+                key = _scalar(key_node)
+        else:
+            raise RuleReadError("a mapping key is not a plain value", key_line)
         if key in mapping:
             raise RuleReadError(f"duplicate key {key!r}", key_line)
-        mapping[key] = _value(value_node, built)
-        mapping.key_lines[key] = key_line
-        mapping.value_lines[key] = value_node.start_mark.line + 1
+        if type(value_node) is _ScalarNode:
+            mapping[key] = value_node.value if value_node.tag == _STR else _scalar(value_node)
+        else:
+            mapping[key] = built[id(value_node)]
+        key_lines[key] = key_line
+        value_lines[key] = value_node.start_mark.line + 1
     return mapping
 
 
@@ -174,33 +180,29 @@ def _merge(mapping: LineDict, source: Any, line: int) -> None:
 
 
 def _check_bounds(root: yaml.Node) -> None:
-    """Fail when the document, with aliases expanded, is too large or too deep."""
+    """Fail when the document, with aliases expanded, is too large, too deep or recursive."""
     expanded: dict[int, int] = {}
+    visiting: set[int] = set()
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
         node, depth, children_done = stack.pop()
         if depth > MAX_DEPTH:
-            raise RuleReadError(
-                f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1
-            )
+            raise RuleReadError(f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
         ident = id(node)
         if ident in expanded:
             continue
-        if isinstance(node, yaml.ScalarNode):
+        if type(node) is _ScalarNode:
             expanded[ident] = 1
             continue
-        children: list[yaml.Node] = []
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                children.extend((key, value))
-        else:
-            children = list(node.value)
+        children = [part for pair in node.value for part in pair] if type(node) is _MappingNode else list(node.value)
         if not children_done:
+            if ident in visiting:
+                raise RuleReadError("recursive YAML alias (a collection contains itself)", node.start_mark.line + 1)
+            visiting.add(ident)
             stack.append((node, depth, True))
-            stack.extend(
-                (child, depth + 1, False) for child in children if id(child) not in expanded
-            )
+            stack.extend((child, depth + 1, False) for child in children if id(child) not in expanded)
             continue
+        visiting.discard(ident)
         total = 1 + sum(expanded.get(id(child), 1) for child in children)
         if total > MAX_NODES:
             raise RuleReadError(

@@ -22,6 +22,7 @@ class FieldMap:
         self._exact: dict[tuple[str, str], str] = {}
         self._folded: dict[tuple[str, str], str] = {}
         self._reverse: dict[str, list[str]] = {}
+        self._memo: dict[tuple[str, tuple[str, ...]], str] = {}
         for row in read_table(f"fields/{vendor}.tsv"):
             raw, canonical = row[0], row[1]
             scope = row[2] if len(row) > 2 and row[2] else "*"
@@ -30,6 +31,13 @@ class FieldMap:
             self._reverse.setdefault(canonical, []).append(raw)
 
     def canonical(self, raw: str, scopes: tuple[str, ...] = ()) -> str:
+        memo_key = (raw, scopes)
+        found = self._memo.get(memo_key)
+        if found is None:
+            found = self._memo[memo_key] = self._lookup(raw, scopes)
+        return found
+
+    def _lookup(self, raw: str, scopes: tuple[str, ...]) -> str:
         for scope in (*scopes, "*"):
             found = self._exact.get((raw, scope))
             if found is not None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
-DATA_DIR = Path(str(resources.files("rulelint") / "data"))
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 @cache

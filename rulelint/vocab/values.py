@@ -8,6 +8,7 @@ path/name equivalence explicit, so the catalog counts one indicator once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rulelint.model import KEYWORD_FIELD, Predicate
@@ -32,12 +33,20 @@ SINGLE = Wildcard("?")
 Part = str | Wildcard
 
 
+_BACKSLASH_TOKENS = re.compile(r"\\[*?\\]|[*?]")
+
+
 def split_wildcards(text: str, escape: str | None = "\\", single: bool = True) -> list[Part]:
     """Split a vendor pattern into literal text and wildcard markers.
 
     ``escape`` is the escape character that makes a following ``*``/``?`` literal (``None`` when
-    the vendor has none); the escape itself is dropped only before a wildcard or itself.
+    the vendor has none); the escape itself is dropped only before a wildcard or itself (Sigma's
+    rule, which pySigma implements). Consecutive ``*`` collapse into one marker.
     """
+    if escape == "\\" and single:
+        if "*" not in text and "?" not in text and "\\" not in text:
+            return [text] if text else []
+        return _split_backslash(text)
     parts: list[Part] = []
     buffer: list[str] = []
     index = 0
@@ -65,6 +74,31 @@ def split_wildcards(text: str, escape: str | None = "\\", single: bool = True) -
         index += 1
     if buffer:
         parts.append("".join(buffer))
+    return parts
+
+
+def _split_backslash(text: str) -> list[Part]:
+    parts: list[Part] = []
+    buffer: list[str] = []
+    position = 0
+    for match in _BACKSLASH_TOKENS.finditer(text):
+        buffer.append(text[position : match.start()])
+        token = match.group()
+        position = match.end()
+        if len(token) == 2:  # an escaped wildcard or backslash: the character itself
+            buffer.append(token[1])
+            continue
+        literal = "".join(buffer)
+        buffer = []
+        if literal:
+            parts.append(literal)
+        marker = MULTI if token == "*" else SINGLE
+        if not (marker is MULTI and parts and parts[-1] is MULTI):
+            parts.append(marker)
+    buffer.append(text[position:])
+    literal = "".join(buffer)
+    if literal:
+        parts.append(literal)
     return parts
 
 

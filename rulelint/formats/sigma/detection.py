@@ -1,7 +1,17 @@
 """Sigma ``detection:`` + ``condition`` -> the canonical expression tree, with source lines.
 
-pySigma parses detections (modifiers, value types, escaping) and conditions (its own grammar). It
-keeps no line numbers, so we walk its objects side by side with the line-aware YAML data.
+The structure of a detection (mapping = all of its items, list = any of its elements, plain values =
+keywords) is walked on the line-aware YAML data, since pySigma keeps no line numbers. Each
+``Field|modifiers: values`` item is then converted one of two ways:
+
+- the common modifiers (none, ``contains``/``startswith``/``endswith``, ``all``, ``re`` and its
+  flags, ``gt``/``gte``/``lt``/``lte``, ``exists``, ``cased``, ``neq``) by :mod:`.fastpath`, which
+  implements pySigma's value semantics (escaping, wildcards) without importing it;
+- everything else (``windash``, ``base64``/``base64offset``, ``utf16*``/``wide``, ``expand``,
+  ``fieldref``, ``cidr``, time parts, unknown modifiers) by pySigma itself, imported on demand.
+
+``tests/formats/test_sigma_fastpath.py`` proves the two give identical predicates on every SigmaHQ
+rule, so pySigma stays the reference while a one-rule check does not pay ~130 ms to import it.
 """
 
 from __future__ import annotations
@@ -9,10 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-
-from sigma.conditions import ConditionAND, ConditionOR
-from sigma.exceptions import SigmaError
-from sigma.rule import SigmaDetection, SigmaDetectionItem
 
 from rulelint.formats.errors import RuleReadError
 from rulelint.formats.sigma.condition import (
@@ -22,89 +28,96 @@ from rulelint.formats.sigma.condition import (
     Selector,
     parse_condition,
 )
-from rulelint.formats.sigma.values import convert_value
+from rulelint.formats.sigma.fastpath import SigmaValue, fast_values
 from rulelint.formats.yamlsafe import LineDict, LineList
 from rulelint.model import Node, Not, all_of, any_of
 from rulelint.vocab.fields import FieldMap
 from rulelint.vocab.values import make_predicate
 
+PLAIN = (str, int, float, bool, type(None))
+
 
 class DetectionConverter:
     """Converts one rule's detections; ``scopes`` select scoped rows of the field table."""
 
-    def __init__(self, fields: FieldMap, scopes: tuple[str, ...], notes: list[str]) -> None:
+    def __init__(
+        self, fields: FieldMap, scopes: tuple[str, ...], notes: list[str], *, fast: bool = True
+    ) -> None:
         self.fields = fields
         self.scopes = scopes
         self.notes = notes
+        self.fast = fast
 
     # -- detections -----------------------------------------------------------------------------
 
-    def detection(self, name: str, parsed: SigmaDetection, raw: Any, line: int) -> Node | None:
+    def detection(self, name: str, raw: Any, line: int) -> Node | None:
         """A named detection (``selection_img``) as a tree."""
-        items = parsed.detection_items
-        children: list[Node] = []
         if isinstance(raw, Mapping):
-            keys = list(raw.keys())
-            for key, item in zip(keys, items, strict=False):
-                lines = _value_lines(raw, key)
-                node = self.item(name, str(key), item, lines)
+            if not raw:
+                raise RuleReadError(f"detection {name!r} is empty", line)
+            children = []
+            for key, value in raw.items():
+                node = self.item(name, key, value, _value_lines(raw, key, line))
                 if node is not None:
                     children.append(node)
-        elif (
-            isinstance(raw, list)
-            and len(items) == len(raw)
-            and all(isinstance(i, SigmaDetection) for i in items)
-        ):
+            return all_of(children)
+        if isinstance(raw, list):
+            if not raw:
+                raise RuleReadError(f"detection {name!r} is empty", line)
             lines = raw.lines if isinstance(raw, LineList) else [line] * len(raw)
-            for sub_raw, sub_parsed, sub_line in zip(raw, items, lines, strict=False):
-                node = self.detection(name, sub_parsed, sub_raw, sub_line)  # type: ignore[arg-type]
-                if node is not None:
-                    children.append(node)
-        else:  # keywords: a plain value or a list of plain values
-            value_lines = raw.lines if isinstance(raw, LineList) else [line]
-            for item in items:
-                if isinstance(item, SigmaDetectionItem):
-                    node = self.item(name, "", item, value_lines)
-                    if node is not None:
-                        children.append(node)
-        if parsed.item_linking is ConditionOR:
-            return any_of(children)
-        return all_of(children)
+            if all(isinstance(value, PLAIN) for value in raw):
+                return self.item(name, None, raw, lines)
+            nodes = [
+                self.detection(name, sub, sub_line)
+                for sub, sub_line in zip(raw, lines, strict=False)
+            ]
+            return any_of([node for node in nodes if node is not None])
+        if isinstance(raw, PLAIN):
+            return self.item(name, None, raw, [line])
+        raise RuleReadError(f"detection {name!r} has an unsupported value", line)
 
-    def item(self, group: str, key: str, item: SigmaDetectionItem, lines: list[int]) -> Node | None:
-        """One ``Field|modifiers: values`` entry: values are alternatives unless ``|all``."""
-        modifiers = tuple(key.split("|")[1:]) if key else ()
-        field = item.field
-        original = item.original_value or []
-        aligned = len(original) == len(item.value)
+    def item(self, group: str, key: Any, value: Any, lines: list[int]) -> Node | None:
+        """One ``Field|modifiers: values`` entry (key None: keywords): values are alternatives
+        unless ``|all``."""
+        if key is not None and not isinstance(key, str):
+            raise RuleReadError(
+                f"detection {group!r}: field name {key!r} is not text", lines[0] if lines else 0
+            )
+        field, *modifiers = (key or "").split("|")
+        values = list(value) if isinstance(value, list) else [value]
+        converted = fast_values(modifiers, values) if self.fast else None
+        if converted is None:
+            converted = _pysigma_values(group, key, value)
+        per_value, linking_all, negated = converted
+        aligned = len(per_value) == len(values)
+        how = key or "keyword"
         predicates: list[Node] = []
-        for index, value in enumerate(item.value):
+        for index, alternatives in enumerate(per_value):
             line = lines[index] if aligned and index < len(lines) else (lines[0] if lines else 0)
-            alternatives: list[Node] = []
-            for converted in convert_value(value, modifiers):
-                operator, text = converted.operator, converted.value
-                if field is None and operator in ("contains", "eq", "starts_with", "ends_with"):
+            nodes: list[Node] = []
+            for item in alternatives:
+                operator = item.operator
+                if not field and operator in ("contains", "eq", "starts_with", "ends_with"):
                     operator = "match"  # a keyword is a full-text search term
-                raw_field = field + converted.field_suffix if field else None
-                alternatives.append(
+                nodes.append(
                     make_predicate(
                         self.fields,
-                        raw_field,
+                        field + item.field_suffix if field else None,
                         operator,
-                        text,
+                        item.value,
                         scopes=self.scopes,
                         line=line,
-                        how=key or "keyword",
-                        raw_value=converted.raw,
-                        cased=converted.cased,
+                        how=how,
+                        raw_value=item.raw,
+                        cased=item.cased,
                         group=group,
                     )
                 )
-            node = any_of(alternatives)
+            node = any_of(nodes)
             if node is not None:
                 predicates.append(node)
-        combined = all_of(predicates) if item.value_linking is ConditionAND else any_of(predicates)
-        if combined is not None and item.negated:
+        combined = all_of(predicates) if linking_all else any_of(predicates)
+        if combined is not None and negated:
             return Not(combined)
         return combined
 
@@ -155,6 +168,25 @@ class DetectionConverter:
         return any_of(present)
 
 
+def _pysigma_values(
+    group: str, key: str | None, value: Any
+) -> tuple[list[list[SigmaValue]], bool, bool]:
+    """Convert one detection item with pySigma (imported here, only when needed)."""
+    from sigma.conditions import ConditionAND
+    from sigma.exceptions import SigmaError
+    from sigma.rule import SigmaDetectionItem
+
+    from rulelint.formats.sigma.values import convert_value
+
+    try:
+        item = SigmaDetectionItem.from_mapping(key, value)
+    except SigmaError as error:
+        raise RuleReadError(f"detection {group!r}: {sigma_error_message(error)}") from None
+    modifiers = tuple((key or "").split("|")[1:])
+    per_value = [convert_value(v, modifiers) for v in item.value]
+    return per_value, item.value_linking is ConditionAND, item.negated
+
+
 def _select(pattern: str, names: list[str]) -> list[str]:
     """Detections a ``1 of``/``all of`` pattern selects, as pySigma resolves them."""
     if pattern == "them":
@@ -167,15 +199,15 @@ def _select(pattern: str, names: list[str]) -> list[str]:
     ]
 
 
-def _value_lines(raw: Any, key: Any) -> list[int]:
+def _value_lines(raw: Any, key: Any, line: int) -> list[int]:
     value = raw[key]
     if isinstance(value, LineList):
         return value.lines or [value.line]
     if isinstance(raw, LineDict):
         return [raw.value_lines.get(key, raw.line)]
-    return [0]
+    return [line]
 
 
-def sigma_error_message(error: SigmaError) -> str:
+def sigma_error_message(error: Exception) -> str:
     text = str(error)
     return text.split(" in ", 1)[0] if text.endswith(")") and " in " in text else text

@@ -8,7 +8,6 @@ canonical (operator, value) pair; the modifier chain survives in the predicate's
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sigma.types import (
@@ -30,6 +29,7 @@ from sigma.types import (
     SpecialChars,
 )
 
+from rulelint.formats.sigma.fastpath import SigmaValue
 from rulelint.vocab.values import MULTI, SINGLE, Part, canonical_number, operator_for_parts
 
 COMPARE_OPERATORS = {
@@ -42,15 +42,6 @@ COMPARE_OPERATORS = {
 
 #: Modifiers whose expansions are spellings of one indicator: keep only the first (as written).
 COLLAPSING_MODIFIERS = frozenset({"windash"})
-
-
-@dataclass(slots=True)
-class SigmaValue:
-    operator: str
-    value: str | None
-    raw: str | None
-    cased: bool = False
-    field_suffix: str = ""
 
 
 def string_parts(value: SigmaString) -> list[Part]:
