@@ -21,7 +21,6 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 MAX_NODES = 200_000
 MAX_DEPTH = 200
-MAX_FLOW_BRACKETS = 20_000
 
 
 class LineDict(dict):
@@ -106,6 +105,8 @@ def _construct(root: yaml.Node) -> Any:
             pending.pop()
             continue
         visiting.add(ident)
+        if len(visiting) > MAX_DEPTH:  # the nodes being built are the path from the root
+            raise RuleReadError(f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
         waiting = False
         children = [part for pair in node.value for part in pair] if type(node) is _MappingNode else node.value
         for child in children:
@@ -214,7 +215,7 @@ def _check_bounds(root: yaml.Node) -> None:
 
 def _flow_guard(data: bytes) -> None:
     # libyaml recurses on flow collections; refuse absurd bracket nesting before it parses.
-    if data.count(b"[") + data.count(b"{") <= MAX_FLOW_BRACKETS:
+    if data.count(b"[") + data.count(b"{") <= MAX_DEPTH:
         return
     depth = 0
     for byte in data:

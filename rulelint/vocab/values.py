@@ -163,10 +163,10 @@ def make_predicate(
 ) -> Predicate:
     """Build a canonical predicate: map the field, fold case, apply path/name equivalence."""
     canonical_field = KEYWORD_FIELD if raw_field is None else fields.canonical(raw_field, scopes)
+    if raw_value is None:
+        raw_value = value
     if value is not None and not cased and operator != "regex_match":
         value = value.casefold()
-    if raw_value is None and value is not None:
-        raw_value = value
     canonical_field, operator, value = path_to_name(canonical_field, operator, value)
     return Predicate(
         field=raw_field,

@@ -36,6 +36,9 @@ from rulelint.vocab.values import make_predicate
 
 PLAIN = (str, int, float, bool, type(None))
 
+#: Modifier spellings of the Sigma specification that pySigma 1.x knows under another name.
+MODIFIER_ALIASES = {"utf16le": "wide"}
+
 
 class DetectionConverter:
     """Converts one rule's detections; ``scopes`` select scoped rows of the field table."""
@@ -83,11 +86,12 @@ class DetectionConverter:
             raise RuleReadError(
                 f"detection {group!r}: field name {key!r} is not text", lines[0] if lines else 0
             )
-        field, *modifiers = (key or "").split("|")
+        field, *written = (key or "").split("|")
+        modifiers = [MODIFIER_ALIASES.get(m, m) for m in written]
         values = list(value) if isinstance(value, list) else [value]
         converted = fast_values(modifiers, values) if self.fast else None
         if converted is None:
-            converted = _pysigma_values(group, key, value)
+            converted = _pysigma_values(group, "|".join([field, *modifiers]) if key else None, value)
         per_value, linking_all, negated = converted
         aligned = len(per_value) == len(values)
         how = key or "keyword"
