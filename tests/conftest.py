@@ -16,12 +16,16 @@ SCHEMAS = SHARED / "schemas"
 def corpora() -> Path:
     """``../shared/corpora``; tests that need it skip (with the reason) in a fresh user clone."""
     if not CORPORA.is_dir():
-        pytest.skip(f"public rule corpora not found at {CORPORA} (they sit beside the repository in CI)")
+        pytest.skip(
+            f"public rule corpora not found at {CORPORA} (they sit beside the repository in CI)"
+        )
     return CORPORA
 
 
 @pytest.fixture(scope="session")
 def schemas() -> Path:
     if not SCHEMAS.is_dir():
-        pytest.skip(f"reference schemas not found at {SCHEMAS} (they sit beside the repository in CI)")
+        pytest.skip(
+            f"reference schemas not found at {SCHEMAS} (they sit beside the repository in CI)"
+        )
     return SCHEMAS

@@ -25,7 +25,12 @@ condition: selection and not 1 of filter_main_*
 
 def make_corpus(root: Path, count: int = 6) -> Path:
     for index in range(count):
-        write(root / f"rule_{index}.yml", sigma_rule(f"Net use {index}", NET, rule_id=f"00000000-0000-0000-0000-00000000000{index}"))
+        write(
+            root / f"rule_{index}.yml",
+            sigma_rule(
+                f"Net use {index}", NET, rule_id=f"00000000-0000-0000-0000-00000000000{index}"
+            ),
+        )
     write(
         root / "other.yml",
         sigma_rule(
@@ -35,7 +40,10 @@ def make_corpus(root: Path, count: int = 6) -> Path:
             tags=("attack.t1033",),
         ),
     )
-    write(root / "broken.yml", "title: broken\nlogsource: {product: windows}\ndetection:\n  condition: nope\n")
+    write(
+        root / "broken.yml",
+        "title: broken\nlogsource: {product: windows}\ndetection:\n  condition: nope\n",
+    )
     return root
 
 
@@ -54,7 +62,10 @@ def test_build_is_deterministic_and_incremental(tmp_path: Path) -> None:
     again = build_catalog([Source("rules", str(corpus))], first, jobs=1)
     assert (again.reused, again.parsed) == (8, 0)
     assert sha(first) == sha(second)
-    write(corpus / "rule_0.yml", sigma_rule("Changed", NET, rule_id="00000000-0000-0000-0000-000000000000"))
+    write(
+        corpus / "rule_0.yml",
+        sigma_rule("Changed", NET, rule_id="00000000-0000-0000-0000-000000000000"),
+    )
     changed = build_catalog([Source("rules", str(corpus))], first, jobs=1)
     assert (changed.reused, changed.parsed) == (7, 1)
 
@@ -68,7 +79,13 @@ def test_statistics_match_the_rules(tmp_path: Path) -> None:
     assert page.vendors == {"sigma": 6}
     assert [(e.key, e.rules) for e in page.events] == [("security:4688", 6), ("sysmon:1", 6)]
     top = page.indicators[0]
-    assert (top.field, top.operator, top.value, top.rules, top.reach) == ("process.command_line", "contains", " use ", 6, 6)
+    assert (top.field, top.operator, top.value, top.rules, top.reach) == (
+        "process.command_line",
+        "contains",
+        " use ",
+        6,
+        6,
+    )
     assert [(x.field, x.value, x.rules) for x in page.exclusions] == [("user.name", "authori", 6)]
     # sub-technique pages roll up into the parent; a v18 id that moved lands on its v19 page
     assert technique_page(catalog, "t1021.002").total_rules == 6
@@ -78,11 +95,15 @@ def test_a_rule_never_vouches_for_itself(tmp_path: Path) -> None:
     catalog = build(tmp_path, make_corpus(tmp_path / "rules"))
     own = catalog.own_rules("00000000-0000-0000-0000-000000000000", "sigma")
     assert len(own) == 1
-    assert catalog.technique_rules(["T1021"], exclude=own) == [r for r in catalog.technique_rules(["T1021"]) if r not in own]
+    assert catalog.technique_rules(["T1021"], exclude=own) == [
+        r for r in catalog.technique_rules(["T1021"]) if r not in own
+    ]
     assert ("process.name", "eq", "net.exe") in catalog.own_indicator_keys(own)
 
 
-def test_a_crash_mid_build_keeps_the_previous_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_mid_build_keeps_the_previous_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     corpus = make_corpus(tmp_path / "rules")
     output = tmp_path / "catalog.db"
     build_catalog([Source("rules", str(corpus))], output, jobs=1)

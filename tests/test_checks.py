@@ -36,14 +36,25 @@ def catalog(tmp_path: Path) -> Catalog:
     for index, flag in enumerate(flags):
         write(
             root / f"peer_{index}.yml",
-            sigma_rule(f"Net {flag.strip()}", PEER.format(binary="net.exe", flag=flag), rule_id=f"peer-{index}"),
+            sigma_rule(
+                f"Net {flag.strip()}",
+                PEER.format(binary="net.exe", flag=flag),
+                rule_id=f"peer-{index}",
+            ),
         )
     # powershell.exe used broadly, across many techniques
     for index in range(45):
-        detection = BROAD.replace("selection:\n", f"selection:\n    CommandLine|contains: 'marker{index}'\n")
+        detection = BROAD.replace(
+            "selection:\n", f"selection:\n    CommandLine|contains: 'marker{index}'\n"
+        )
         write(
             root / f"ps_{index}.yml",
-            sigma_rule(f"PowerShell {index}", detection, rule_id=f"ps-{index}", tags=(f"attack.t10{59 + index % 3}",)),
+            sigma_rule(
+                f"PowerShell {index}",
+                detection,
+                rule_id=f"ps-{index}",
+                tags=(f"attack.t10{59 + index % 3}",),
+            ),
         )
     return build(tmp_path, root)
 
@@ -55,10 +66,16 @@ def check(catalog: Catalog, path: Path, **settings: object):  # type: ignore[no-
     return checker.check_rule(result.rules[0], reader_for(result.format))
 
 
-def test_missing_exclusion_with_support_and_a_fix_that_works(tmp_path: Path, catalog: Catalog) -> None:
+def test_missing_exclusion_with_support_and_a_fix_that_works(
+    tmp_path: Path, catalog: Catalog
+) -> None:
     rule = write(
         tmp_path / "new.yml",
-        sigma_rule("Net use mount", "selection:\n    Image|endswith: '\\net.exe'\n    CommandLine|contains: ' \\\\'\ncondition: selection", rule_id="new-1"),
+        sigma_rule(
+            "Net use mount",
+            "selection:\n    Image|endswith: '\\net.exe'\n    CommandLine|contains: ' \\\\'\ncondition: selection",
+            rule_id="new-1",
+        ),
     )
     report = check(catalog, rule)
     missing = [f for f in report.findings if f.check == "missing-exclusion"]
@@ -66,24 +83,34 @@ def test_missing_exclusion_with_support_and_a_fix_that_works(tmp_path: Path, cat
     finding = missing[0]
     assert finding.evidence["support"] == 8 and finding.evidence["peers"] == 8
     assert "8 of 8 rules under T1021" in finding.message
-    assert (finding.field, finding.canonical_field, finding.operator) == ("ParentImage", "process.parent.name", "eq")
+    assert (finding.field, finding.canonical_field, finding.operator) == (
+        "ParentImage",
+        "process.parent.name",
+        "eq",
+    )
     assert finding.fix == (
         "filter_main_svchost:\n    ParentImage|endswith: '\\svchost.exe'\ncondition: selection and not 1 of filter_main_*"
     )
     # apply the fix by hand: the rule still parses and the finding is gone
     text = rule.read_text()
-    fixed = text.replace("    condition: selection\n", "    " + finding.fix.replace("\n", "\n    ") + "\n")
+    fixed = text.replace(
+        "    condition: selection\n", "    " + finding.fix.replace("\n", "\n    ") + "\n"
+    )
     rule.write_text(fixed)
     after = check(catalog, rule)
     assert not [f for f in after.findings if f.check == "missing-exclusion"]
 
 
-def test_an_equivalent_or_broader_exclusion_counts_as_present(tmp_path: Path, catalog: Catalog) -> None:
+def test_an_equivalent_or_broader_exclusion_counts_as_present(
+    tmp_path: Path, catalog: Catalog
+) -> None:
     detection = (
         "selection:\n    Image|endswith: '\\net.exe'\n    CommandLine|contains: ' x'\n"
         "filter:\n    ParentImage|contains: 'svchost'\ncondition: selection and not filter"
     )
-    report = check(catalog, write(tmp_path / "r.yml", sigma_rule("Net x", detection, rule_id="new-2")))
+    report = check(
+        catalog, write(tmp_path / "r.yml", sigma_rule("Net x", detection, rule_id="new-2"))
+    )
     assert not [f for f in report.findings if f.check == "missing-exclusion"]
 
 
@@ -91,20 +118,42 @@ def test_peer_rule_itself_is_judged_without_its_own_entry(catalog: Catalog, tmp_
     # the same rule as peer-0 (same id): 7 peers remain, not 8
     rule = write(
         tmp_path / "peer.yml",
-        sigma_rule("Net use", "selection:\n    Image|endswith: '\\net.exe'\ncondition: selection", rule_id="peer-0"),
+        sigma_rule(
+            "Net use",
+            "selection:\n    Image|endswith: '\\net.exe'\ncondition: selection",
+            rule_id="peer-0",
+        ),
     )
     finding = next(f for f in check(catalog, rule).findings if f.check == "missing-exclusion")
     assert (finding.evidence["support"], finding.evidence["peers"]) == (7, 7)
 
 
 def test_thresholds_silence_weak_support(tmp_path: Path, catalog: Catalog) -> None:
-    rule = write(tmp_path / "r.yml", sigma_rule("Net", "selection:\n    Image|endswith: '\\net.exe'\ncondition: selection", rule_id="n"))
-    assert not [f for f in check(catalog, rule, exclusion_min_support=9).findings if f.check == "missing-exclusion"]
-    assert not [f for f in check(catalog, rule, exclusion_min_peers=9).findings if f.check == "missing-exclusion"]
+    rule = write(
+        tmp_path / "r.yml",
+        sigma_rule(
+            "Net", "selection:\n    Image|endswith: '\\net.exe'\ncondition: selection", rule_id="n"
+        ),
+    )
+    assert not [
+        f
+        for f in check(catalog, rule, exclusion_min_support=9).findings
+        if f.check == "missing-exclusion"
+    ]
+    assert not [
+        f
+        for f in check(catalog, rule, exclusion_min_peers=9).findings
+        if f.check == "missing-exclusion"
+    ]
 
 
-def test_noisy_indicator_names_reach_and_what_peers_combine_it_with(tmp_path: Path, catalog: Catalog) -> None:
-    rule = write(tmp_path / "ps.yml", sigma_rule("Any PowerShell", BROAD, rule_id="new-ps", tags=("attack.t1059",)))
+def test_noisy_indicator_names_reach_and_what_peers_combine_it_with(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    rule = write(
+        tmp_path / "ps.yml",
+        sigma_rule("Any PowerShell", BROAD, rule_id="new-ps", tags=("attack.t1059",)),
+    )
     report = check(catalog, rule)
     noisy = [f for f in report.findings if f.check == "noisy-indicator"]
     assert len(noisy) == 1
@@ -113,8 +162,16 @@ def test_noisy_indicator_names_reach_and_what_peers_combine_it_with(tmp_path: Pa
     assert "Image|endswith: '\\powershell.exe' is used by 45 rules" in noisy[0].message
     assert report.noise_score > 0.9
     # with something specific beside it, the clause is no longer noisy and the score drops
-    specific = BROAD.replace("selection:\n", "selection:\n    CommandLine|contains: 'Invoke-Unique'\n")
-    calm = check(catalog, write(tmp_path / "ok.yml", sigma_rule("PS unique", specific, rule_id="new-ps2", tags=("attack.t1059",))))
+    specific = BROAD.replace(
+        "selection:\n", "selection:\n    CommandLine|contains: 'Invoke-Unique'\n"
+    )
+    calm = check(
+        catalog,
+        write(
+            tmp_path / "ok.yml",
+            sigma_rule("PS unique", specific, rule_id="new-ps2", tags=("attack.t1059",)),
+        ),
+    )
     assert not [f for f in calm.findings if f.check == "noisy-indicator"]
     assert calm.noise_score == 0.0
 
@@ -124,8 +181,16 @@ def test_noisy_clause_inside_alternatives_is_found(tmp_path: Path, catalog: Cata
         "selection_a:\n    Image|endswith: '\\powershell.exe'\n"
         "selection_b:\n    CommandLine|contains: 'very-specific-thing'\ncondition: 1 of selection_*"
     )
-    report = check(catalog, write(tmp_path / "alt.yml", sigma_rule("Alt", detection, rule_id="alt", tags=("attack.t1059",))))
-    assert [f.value for f in report.findings if f.check == "noisy-indicator"] == ["\\powershell.exe"]
+    report = check(
+        catalog,
+        write(
+            tmp_path / "alt.yml",
+            sigma_rule("Alt", detection, rule_id="alt", tags=("attack.t1059",)),
+        ),
+    )
+    assert [f.value for f in report.findings if f.check == "noisy-indicator"] == [
+        "\\powershell.exe"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -139,8 +204,13 @@ def test_noisy_clause_inside_alternatives_is_found(tmp_path: Path, catalog: Cata
         ((), ["RL201"]),
     ],
 )
-def test_attack_tag_checks(tmp_path: Path, catalog: Catalog, tags: tuple[str, ...], codes: list[str]) -> None:
+def test_attack_tag_checks(
+    tmp_path: Path, catalog: Catalog, tags: tuple[str, ...], codes: list[str]
+) -> None:
     detection = "selection:\n    CommandLine|contains: 'rare-thing'\ncondition: selection"
-    rule = write(tmp_path / "t.yml", sigma_rule("Tags", detection, rule_id="tags", tags=tags or ("detection.threat-hunting",)))
+    rule = write(
+        tmp_path / "t.yml",
+        sigma_rule("Tags", detection, rule_id="tags", tags=tags or ("detection.threat-hunting",)),
+    )
     found = sorted(f.code for f in check(catalog, rule).findings if f.code.startswith("RL2"))
     assert found == codes

@@ -6,7 +6,12 @@ def p(field: str, value: str) -> Predicate:
 
 
 def test_indicators_and_exclusions_follow_top_level_negation() -> None:
-    tree = And([Or([p("a", "1"), p("b", "2")]), Not(Or([p("c", "3"), And([p("d", "4"), Not(p("e", "5"))])]))])
+    tree = And(
+        [
+            Or([p("a", "1"), p("b", "2")]),
+            Not(Or([p("c", "3"), And([p("d", "4"), Not(p("e", "5"))])])),
+        ]
+    )
     assert [x.value for x in indicators(tree)] == ["1", "2"]
     # e is under a second negation inside the exclusion: neither an indicator nor an exclusion
     assert [x.value for x in exclusions(tree)] == ["3", "4"]

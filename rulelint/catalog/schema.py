@@ -44,7 +44,6 @@ CREATE TABLE events (
 """
 
 INDEXES = """
-CREATE INDEX predicates_key ON predicates (field, operator, value);
 CREATE INDEX predicates_rule ON predicates (rule);
 CREATE INDEX rules_rule_id ON rules (rule_id);
 CREATE INDEX rule_events_category ON rule_events (category, rule);

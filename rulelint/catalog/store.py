@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from rulelint.catalog.schema import ROLE_EXCLUSION, ROLE_INDICATOR, SCHEMA_VERSION
+from rulelint.vocab.fields import same_family
 from rulelint.vocab.tables import DATA_DIR
 
 Key = tuple[str, str, str]
@@ -348,8 +349,8 @@ class Catalog:
             )
             for _rule, field, operator, value, raw_field, how, display, rule_vendor in rows:
                 other = (field, operator, value)
-                if other == key:
-                    continue
+                if other == key or same_family(field, key[0]):
+                    continue  # the same thing spelled another way is an alternative, not a combination
                 counts[other] += 1
                 rank = 0 if rule_vendor == vendor else 1
                 if other not in shown or rank < shown[other][0]:

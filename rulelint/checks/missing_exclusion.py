@@ -54,11 +54,17 @@ def covers(have: Key, want: Key) -> bool:
     if have_field != want_field:
         names = name_path_pairs()
         # ``process.name eq x`` covers ``process.executable eq|ends_with ...\\x``
-        if have_op == "eq" and names.get(have_field) == want_field and want_op in ("eq", "ends_with"):
+        if (
+            have_op == "eq"
+            and names.get(have_field) == want_field
+            and want_op in ("eq", "ends_with")
+        ):
             return want_value.endswith(("\\" + have_value, "/" + have_value))
         # ``process.name eq x`` is ``process.executable ends_with \\x``: a path test may cover it
         if want_op == "eq" and names.get(want_field) == have_field:
-            return any(covers(have, (have_field, "ends_with", sep + want_value)) for sep in ("\\", "/"))
+            return any(
+                covers(have, (have_field, "ends_with", sep + want_value)) for sep in ("\\", "/")
+            )
         return False
     if have_op == "contains":
         return (

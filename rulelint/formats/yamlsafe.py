@@ -106,13 +106,22 @@ def _construct(root: yaml.Node) -> Any:
             continue
         visiting.add(ident)
         if len(visiting) > MAX_DEPTH:  # the nodes being built are the path from the root
-            raise RuleReadError(f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+            raise RuleReadError(
+                f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1
+            )
         waiting = False
-        children = [part for pair in node.value for part in pair] if type(node) is _MappingNode else node.value
+        children = (
+            [part for pair in node.value for part in pair]
+            if type(node) is _MappingNode
+            else node.value
+        )
         for child in children:
             if type(child) is not _ScalarNode and id(child) not in built:
                 if id(child) in visiting:
-                    raise RuleReadError("recursive YAML alias (a collection contains itself)", child.start_mark.line + 1)
+                    raise RuleReadError(
+                        "recursive YAML alias (a collection contains itself)",
+                        child.start_mark.line + 1,
+                    )
                 pending.append(child)
                 waiting = True
         if waiting:
@@ -150,7 +159,11 @@ def _build_collection(node: yaml.Node, built: dict[int, Any]) -> Any:
             if key_node.tag == _STR:
                 key = key_node.value
             elif key_node.tag == "tag:yaml.org,2002:merge":
-                merged = built[id(value_node)] if type(value_node) is not _ScalarNode else _scalar(value_node)
+                merged = (
+                    built[id(value_node)]
+                    if type(value_node) is not _ScalarNode
+                    else _scalar(value_node)
+                )
                 _merge(mapping, merged, key_line)
                 continue
             else:
@@ -188,20 +201,30 @@ def _check_bounds(root: yaml.Node) -> None:
     while stack:
         node, depth, children_done = stack.pop()
         if depth > MAX_DEPTH:
-            raise RuleReadError(f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+            raise RuleReadError(
+                f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1
+            )
         ident = id(node)
         if ident in expanded:
             continue
         if type(node) is _ScalarNode:
             expanded[ident] = 1
             continue
-        children = [part for pair in node.value for part in pair] if type(node) is _MappingNode else list(node.value)
+        children = (
+            [part for pair in node.value for part in pair]
+            if type(node) is _MappingNode
+            else list(node.value)
+        )
         if not children_done:
             if ident in visiting:
-                raise RuleReadError("recursive YAML alias (a collection contains itself)", node.start_mark.line + 1)
+                raise RuleReadError(
+                    "recursive YAML alias (a collection contains itself)", node.start_mark.line + 1
+                )
             visiting.add(ident)
             stack.append((node, depth, True))
-            stack.extend((child, depth + 1, False) for child in children if id(child) not in expanded)
+            stack.extend(
+                (child, depth + 1, False) for child in children if id(child) not in expanded
+            )
             continue
         visiting.discard(ident)
         total = 1 + sum(expanded.get(id(child), 1) for child in children)

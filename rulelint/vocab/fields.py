@@ -68,3 +68,14 @@ def path_name_pairs() -> dict[str, str]:
 @cache
 def name_path_pairs() -> dict[str, str]:
     return {name: path for path, name in path_name_pairs().items()}
+
+
+@cache
+def field_families() -> dict[str, str]:
+    """Canonical field -> family; fields of one family are alternatives, not combinations."""
+    return {row[0]: row[1] for row in read_table("fields/families.tsv")}
+
+
+def same_family(first: str, second: str) -> bool:
+    families = field_families()
+    return first == second or (first in families and families.get(first) == families.get(second))

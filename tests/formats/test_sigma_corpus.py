@@ -50,7 +50,10 @@ def test_fast_path_matches_pysigma_on_every_rule(corpora: Path) -> None:
 
 
 def test_known_rule_predicates_and_lines(corpora: Path) -> None:
-    path = corpora / "sigma/rules/windows/process_creation/proc_creation_win_net_use_mount_admin_share.yml"
+    path = (
+        corpora
+        / "sigma/rules/windows/process_creation/proc_creation_win_net_use_mount_admin_share.yml"
+    )
     rule = read_rule_file(str(path)).rules[0]  # type: ignore[union-attr]
     found = {(p.key, p.line) for p in rule.indicators()}
     assert (("process.name", "eq", "net.exe"), 22) in found

@@ -66,7 +66,10 @@ def test_reference_rule(fast: bool) -> None:
         ("process.command_line", "wildcard", "* \\\\\\\\*\\\\*$*"),
     ]
     assert [p.line for p in rule.indicators()] == [13, 14, 15, 18, 19]
-    assert keys(rule.exclusions()) == [("user.name", "contains", "authori"), ("user.name", "contains", "autori")]
+    assert keys(rule.exclusions()) == [
+        ("user.name", "contains", "authori"),
+        ("user.name", "contains", "autori"),
+    ]
     assert rule.exclusions()[0].group == "filter_main_system"
     assert rule.extra["condition_line"] == 24
     # shape: And(Or(names), And(contains, contains), Not(Or(users)))
@@ -97,7 +100,11 @@ def test_reference_rule(fast: bool) -> None:
         ("Signed", False, [("Signed", "eq", "false")]),
         ("CommandLine|cased", "AbC", [("process.command_line", "eq", "AbC")]),
         ("CommandLine|contains|cased", "AbC", [("process.command_line", "contains", "AbC")]),
-        ("CommandLine|windash|contains", " -enc ", [("process.command_line", "contains", " -enc ")]),
+        (
+            "CommandLine|windash|contains",
+            " -enc ",
+            [("process.command_line", "contains", " -enc ")],
+        ),
         (
             "CommandLine|base64offset|contains",
             "IEX",
@@ -117,17 +124,33 @@ def test_reference_rule(fast: bool) -> None:
                 ("process.command_line", "contains", "hagia"),
             ],
         ),
-        ("CommandLine|utf16le|base64|contains", "ab", [("process.command_line", "contains", "yqbiaa==")]),
-        ("CommandLine|utf16be|base64|contains", "ab", [("process.command_line", "contains", "ageayg==")]),
+        (
+            "CommandLine|utf16le|base64|contains",
+            "ab",
+            [("process.command_line", "contains", "yqbiaa==")],
+        ),
+        (
+            "CommandLine|utf16be|base64|contains",
+            "ab",
+            [("process.command_line", "contains", "ageayg==")],
+        ),
         # pySigma (the reference) writes a UTF-8 byte order mark before the UTF-16LE text
-        ("CommandLine|utf16|base64|contains", "ab", [("process.command_line", "contains", "77u/yqbiaa==")]),
+        (
+            "CommandLine|utf16|base64|contains",
+            "ab",
+            [("process.command_line", "contains", "77u/yqbiaa==")],
+        ),
         ("IpAddress|expand", "%dc_ips%", [("source.ip", "eq", "%dc_ips%")]),
         ("TargetFilename|fieldref", "Image", [("file.path", "eq", "fieldref:Image")]),
         ("Image|neq", "C:\\x.exe", [("process.executable", "eq", "c:\\x.exe")]),
     ],
 )
 def test_every_modifier(key: str, value: object, expected: list[tuple[str, str, str]]) -> None:
-    scalar = "null" if value is None else (str(value).lower() if isinstance(value, bool) else repr(value))
+    scalar = (
+        "null"
+        if value is None
+        else (str(value).lower() if isinstance(value, bool) else repr(value))
+    )
     text = f"""
     title: t
     logsource:

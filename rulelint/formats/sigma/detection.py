@@ -5,10 +5,10 @@ keywords) is walked on the line-aware YAML data, since pySigma keeps no line num
 ``Field|modifiers: values`` item is then converted one of two ways:
 
 - the common modifiers (none, ``contains``/``startswith``/``endswith``, ``all``, ``re`` and its
-  flags, ``gt``/``gte``/``lt``/``lte``, ``exists``, ``cased``, ``neq``) by :mod:`.fastpath`, which
+  flags, ``cidr``, ``gt``/``gte``/``lt``/``lte``, ``exists``, ``cased``, ``neq``) by :mod:`.fastpath`, which
   implements pySigma's value semantics (escaping, wildcards) without importing it;
 - everything else (``windash``, ``base64``/``base64offset``, ``utf16*``/``wide``, ``expand``,
-  ``fieldref``, ``cidr``, time parts, unknown modifiers) by pySigma itself, imported on demand.
+  ``fieldref``, time parts, unknown modifiers) by pySigma itself, imported on demand.
 
 ``tests/formats/test_sigma_fastpath.py`` proves the two give identical predicates on every SigmaHQ
 rule, so pySigma stays the reference while a one-rule check does not pay ~130 ms to import it.
@@ -91,7 +91,9 @@ class DetectionConverter:
         values = list(value) if isinstance(value, list) else [value]
         converted = fast_values(modifiers, values) if self.fast else None
         if converted is None:
-            converted = _pysigma_values(group, "|".join([field, *modifiers]) if key else None, value)
+            converted = _pysigma_values(
+                group, "|".join([field, *modifiers]) if key else None, value
+            )
         per_value, linking_all, negated = converted
         aligned = len(per_value) == len(values)
         how = key or "keyword"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from ipaddress import ip_network
 
 from rulelint.vocab.values import MULTI, canonical_number, operator_for_parts, split_wildcards
 
@@ -24,7 +25,17 @@ REGEX_FLAGS = {
 }
 COMPARE_MODIFIERS = {"gt": "gt", "gte": "ge", "lt": "lt", "lte": "le"}
 FAST_MODIFIERS = frozenset(
-    {*STRING_MODIFIERS, *REGEX_FLAGS, *COMPARE_MODIFIERS, "all", "re", "cased", "neq", "exists"}
+    {
+        *STRING_MODIFIERS,
+        *REGEX_FLAGS,
+        *COMPARE_MODIFIERS,
+        "all",
+        "re",
+        "cased",
+        "neq",
+        "exists",
+        "cidr",
+    }
 )
 
 
@@ -104,6 +115,18 @@ def fast_values(modifiers: list[str], values: list[object]) -> Converted | None:
                 return None
             number = canonical_number(value)
             out.append([SigmaValue(operator, number, number)])
+        return out, linking_all, negated
+    if "cidr" in core:
+        if len(core) != 1 or modifiers[0] != "cidr":
+            return None
+        for value in values:
+            if not isinstance(value, str) or "*" in value or "?" in value or "\\" in value:
+                return None
+            try:
+                ip_network(value)  # pySigma's validation (strict: host bits must be zero)
+            except ValueError:
+                return None
+            out.append([SigmaValue("cidr_match", value, value)])
         return out, linking_all, negated
     if "exists" in core:
         if (
