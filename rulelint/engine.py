@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 
 from rulelint.attack import Attack, default_attack
 from rulelint.catalog.noise import noise_score
@@ -19,6 +20,7 @@ from rulelint.formats import MAX_FILE_BYTES, READERS, read_rule_file
 from rulelint.formats.base import Reader
 from rulelint.model import Rule
 from rulelint.settings import Settings
+from rulelint.suppress import apply_comments, apply_config, code_matches, parse_suppressions
 
 PARALLEL_THRESHOLD = 400  # below this many files one process is faster than starting workers
 
@@ -53,11 +55,16 @@ class Checker:
         self.settings = settings or Settings()
         self.attack = attack or default_attack()
         self.checks = enabled_checks(self.settings.select, self.settings.ignore)
+        self.report_unused = any(check.code == "RL001" for check in self.checks)
 
-    def check_rule(self, rule: Rule, reader: Reader | None) -> RuleReport:
+    def check_rule(
+        self, rule: Rule, reader: Reader | None, skip: tuple[str, ...] = ()
+    ) -> RuleReport:
         context = Context(rule, self.catalog, self.attack, self.settings, reader)
         findings: list[Finding] = []
         for check in self.checks:
+            if skip and code_matches(check.code, check.name, skip):
+                continue
             findings.extend(check.run(context))
         findings.sort(key=lambda f: (f.line, f.code))
         score = noise_score(rule.expression, context.reach, context.total_rules)
@@ -71,8 +78,66 @@ class Checker:
         if result.error:
             return report
         reader = reader_for(result.format)
-        report.rules = [self.check_rule(rule, reader) for rule in result.rules]
+        skip = self._skipped_codes(path)
+        report.rules = [self.check_rule(rule, reader, skip) for rule in result.rules]
+        self._attach_edits(report, reader, result.text)
+        self._suppress(report, result.text)
         return report
+
+    def _skipped_codes(self, path: str) -> tuple[str, ...]:
+        """Codes the configuration turns off for this path (``per-file-ignores``)."""
+        normalized = path.replace("\\", "/")
+        codes: list[str] = []
+        for pattern, ignored in self.settings.per_file_ignores.items():
+            if fnmatch(normalized, pattern) or fnmatch(normalized, f"*/{pattern}"):
+                codes.extend(ignored)
+        return tuple(codes)
+
+    @staticmethod
+    def _attach_edits(report: FileReport, reader: Reader | None, text: str) -> None:
+        make_edit = getattr(reader, "exclusion_edit", None)
+        if make_edit is None:
+            return
+        for rule_report in report.rules:
+            for finding in rule_report.findings:
+                if finding.exclusion is not None:
+                    edit = make_edit(rule_report.rule, text, [finding.exclusion])
+                    if edit is not None:
+                        finding.edits = [edit]
+
+    def _suppress(self, report: FileReport, text: str) -> None:
+        comments = parse_suppressions(text)
+        for rule_report in report.rules:
+            apply_comments(rule_report.findings, comments)
+            codes = self.settings.suppress.get(rule_report.rule.id)
+            used = apply_config(
+                rule_report.findings, codes, self.settings.source or "configuration"
+            )
+            if codes is not None and not used and self.report_unused:
+                rule_report.findings.append(
+                    Finding(
+                        "RL001",
+                        "unused-suppression",
+                        self.settings.severity_overrides.get("RL001", "info"),
+                        rule_report.rule.line,
+                        f"the configuration suppresses {', '.join(codes)} for rule {rule_report.rule.id}, "
+                        "which raises none of them",
+                    )
+                )
+        if self.report_unused and report.rules:
+            first = report.rules[0]
+            for comment in comments:
+                if not comment.used:
+                    first.findings.append(
+                        Finding(
+                            "RL001",
+                            "unused-suppression",
+                            self.settings.severity_overrides.get("RL001", "info"),
+                            comment.line,
+                            f"'{comment.label}' suppresses nothing: remove it",
+                        )
+                    )
+            first.findings.sort(key=lambda f: (f.line, f.code))
 
 
 # -- parallel runs ------------------------------------------------------------------------------
@@ -91,7 +156,6 @@ def _work(path: str) -> FileReport | None:
     if report is not None:
         for rule_report in report.rules:  # the parent reports findings: do not ship the trees back
             rule_report.rule.expression = None
-            rule_report.rule.extra = {}
     return report
 
 

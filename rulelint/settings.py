@@ -23,3 +23,7 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     severity_overrides: dict[str, str] = field(default_factory=dict)
     fail_on: str = "warning"
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> codes
+    suppress: dict[str, list[str]] = field(default_factory=dict)  # rule id -> codes
+    exclude: list[str] = field(default_factory=list)  # path globs not to check
+    source: str = ""  # the configuration file these came from, for messages

@@ -94,6 +94,28 @@ def _previous_files(previous: Path | None) -> dict[tuple[str, str, str], ParsedF
     }
 
 
+def catalog_contents(path: Path) -> tuple[list[Source], list[ParsedFile]]:
+    """The sources and parsed files stored in a catalog (to layer more rules onto it)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
+        rows = connection.execute(
+            "SELECT id, name, root, repository, commit_id, license, url FROM sources ORDER BY id"
+        ).fetchall()
+    finally:
+        connection.close()
+    sources = [
+        Source(name, root, repository, commit, license_, url=url)
+        for _, name, root, repository, commit, license_, url in rows
+    ]
+    position = {source.name: index for index, source in enumerate(sources)}
+    files = []
+    for (name, _path, _sha1), parsed in _previous_files(path).items():
+        parsed.source = position[name]
+        files.append(parsed)
+    files.sort(key=lambda f: (f.source, f.path))
+    return sources, files
+
+
 def collect_files(sources: list[Source]) -> list[tuple[int, str, str, str]]:
     """(source index, root, absolute path, sha1) of every candidate rule file, sorted."""
     tasks: list[tuple[int, str, str, str]] = []
@@ -152,8 +174,20 @@ def build_catalog(
     attack: Attack | None = None,
 ) -> BuildReport:
     """Build the catalog at ``output`` from ``sources`` (atomically replacing any earlier one)."""
-    attack = attack or default_attack()
     files, report = parse_sources(sources, output if incremental else None, jobs)
+    return write_catalog(sources, files, output, report, attack)
+
+
+def write_catalog(
+    sources: list[Source],
+    files: list[ParsedFile],
+    output: Path,
+    report: BuildReport | None = None,
+    attack: Attack | None = None,
+) -> BuildReport:
+    """Write parsed files as a catalog: reach, per-rule rows, indexes; atomic and deterministic."""
+    attack = attack or default_attack()
+    report = report or BuildReport(files=len(files))
     rules: list[tuple[int, Rule]] = []  # (file index, rule)
     for index, parsed in enumerate(files):
         if parsed.error:

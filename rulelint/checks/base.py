@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 
 from rulelint.attack import Attack
 from rulelint.catalog.store import Catalog, Key
-from rulelint.formats.base import Reader
+from rulelint.fixes.edits import TextEdit
+from rulelint.formats.base import ExclusionFix, Reader
 from rulelint.model import Predicate, Rule
 from rulelint.settings import Settings
 
@@ -44,6 +45,8 @@ class Finding:
     column: int = 0
     suppressed: bool = False
     suppressed_by: str | None = None
+    exclusion: ExclusionFix | None = None  # what a fix would add (missing-exclusion)
+    edits: list[TextEdit] = dataclasses.field(default_factory=list)  # that fix, as text edits
 
 
 class Context:

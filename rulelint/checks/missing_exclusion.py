@@ -223,13 +223,14 @@ class MissingExclusion(Check):
         shown = written(raw_field, how, display, peer.key)
         techniques = ", ".join(sorted({page.split(".")[0] for page in context.pages}))
         reading = " or ".join(sorted(c.replace("_", " ") for c in categories))
-        fix = None
-        if context.reader is not None:
-            name = fix_name(peer)
-            fix = context.reader.exclusion_snippet(
-                rule,
-                [ExclusionFix(vendor_field, field, operator, value, display, name, vendor_how)],
-            )
+        exclusion = ExclusionFix(
+            vendor_field, field, operator, value, display, fix_name(peer), vendor_how
+        )
+        fix = (
+            context.reader.exclusion_snippet(rule, [exclusion])
+            if context.reader is not None
+            else None
+        )
         message = (
             f"{peer.support} of {peers} rules under {techniques} that read {reading} events exclude "
             f"{shown}; this rule does not"
@@ -252,4 +253,5 @@ class MissingExclusion(Check):
                 "as_written_by_peers": shown,
             },
             fix=fix,
+            exclusion=exclusion,
         )

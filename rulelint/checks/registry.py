@@ -17,8 +17,10 @@ from rulelint.checks.attack_tags import (
 from rulelint.checks.base import Check
 from rulelint.checks.missing_exclusion import MissingExclusion
 from rulelint.checks.noisy_indicator import NoisyIndicator
+from rulelint.checks.unused_suppression import UnusedSuppression
 
 CHECKS: list[type[Check]] = [
+    UnusedSuppression,
     NoisyIndicator,
     MissingExclusion,
     MissingAttackTechnique,

@@ -81,7 +81,7 @@ def read_rule_file(
     try:
         rules = reader.read(path, text)
     except RuleReadError as error:
-        return ReadResult(path, reader.format, error=str(error), error_line=error.line)
+        return ReadResult(path, reader.format, error=str(error), error_line=error.line, text=text)
     except RecursionError:
         return ReadResult(path, reader.format, error="rule is nested too deeply to read")
     except Exception as error:  # a reader bug must not take the whole run down
@@ -90,4 +90,4 @@ def read_rule_file(
             reader.format,
             error=f"internal error while reading: {type(error).__name__}: {error}",
         )
-    return ReadResult(path, reader.format, rules=rules)
+    return ReadResult(path, reader.format, rules=rules, text=text)

@@ -58,3 +58,4 @@ class ReadResult:
     rules: list[Rule] = field(default_factory=list)
     error: str | None = None
     error_line: int = 0
+    text: str = ""  # the file's text, for fixes and suppression comments

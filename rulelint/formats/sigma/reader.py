@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from rulelint.fixes.edits import TextEdit
 from rulelint.formats.base import ExclusionFix
 from rulelint.formats.errors import RuleReadError
 from rulelint.formats.sigma.detection import DetectionConverter
@@ -163,6 +164,15 @@ class SigmaReader:
 
     def exclusion_snippet(self, rule: Rule, fixes: list[ExclusionFix]) -> str | None:
         return exclusion_snippet(rule, fixes)
+
+    def exclusion_edit(self, rule: Rule, text: str, fixes: list[ExclusionFix]) -> TextEdit | None:
+        """The edit adding these exclusions to the rule's text (None when the layout forbids it)."""
+        from rulelint.fixes.sigma import FixNotPossible, exclusion_edit
+
+        try:
+            return exclusion_edit(rule, text, fixes)
+        except FixNotPossible:
+            return None
 
     def read_correlation(self, path: str, document: Mapping[str, Any]) -> Rule:
         """Correlation rules refer to other rules; they are catalogued without predicates."""

@@ -60,16 +60,44 @@ def condition_with_filter(condition: str, name: str) -> str:
     return f"{condition} and not {'1 of ' if prefix else ''}{pattern}"
 
 
-def exclusion_snippet(rule: Rule, fixes: list[ExclusionFix]) -> str:
-    blocks: dict[str, list[tuple[str | None, str]]] = {}
+def plan_blocks(
+    fixes: list[ExclusionFix], taken: set[str] | frozenset[str] = frozenset()
+) -> dict[str, tuple[str | None, list[str]]]:
+    """Filter blocks for the exclusions: ``name -> (key, values)``.
+
+    Values of one key are alternatives, so they share a block (a YAML list); exclusions on
+    different keys are independent, so each gets its own block (keys in one block would be ANDed).
+    """
+    blocks: dict[str, tuple[str | None, list[str]]] = {}
     for fix in fixes:
-        blocks.setdefault(fix.name or "filter_main_rulelint", []).append(sigma_item(fix))
+        key, value = sigma_item(fix)
+        base = fix.name or "filter_main_rulelint"
+        name, suffix = base, 2
+        while name in taken or (name in blocks and blocks[name][0] != key):
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        blocks.setdefault(name, (key, []))[1].append(value)
+    return blocks
+
+
+def block_lines(
+    name: str, key: str | None, values: list[str], indent: str, item_indent: str
+) -> list[str]:
+    lines = [f"{indent}{name}:"]
+    if key is None:
+        lines.extend(f"{item_indent}- {value}" for value in values)
+    elif len(values) == 1:
+        lines.append(f"{item_indent}{key}: {values[0]}")
+    else:
+        lines.append(f"{item_indent}{key}:")
+        lines.extend(f"{item_indent}    - {value}" for value in values)
+    return lines
+
+
+def exclusion_snippet(rule: Rule, fixes: list[ExclusionFix]) -> str:
     lines: list[str] = []
     condition = str(rule.extra.get("condition", "selection"))
-    for name, items in blocks.items():
-        lines.append(f"{name}:")
-        for key, value in items:
-            lines.append(f"    - {value}" if key is None else f"    {key}: {value}")
+    for name, (key, values) in plan_blocks(fixes).items():
+        lines.extend(block_lines(name, key, values, "", "    "))
         condition = condition_with_filter(condition, name)
     lines.append(f"condition: {condition}")
     return "\n".join(lines)
