@@ -36,3 +36,38 @@ def build(tmp_path: Path, folder: Path, name: str = "catalog.db") -> Catalog:
     output = tmp_path / name
     build_catalog([Source(name=folder.name, root=str(folder))], output, jobs=1)
     return Catalog(output)
+
+
+def peer_corpus(root: Path, count: int = 6) -> Path:
+    """Rules for T1021 on process creation that all exclude svchost.exe as the parent."""
+    for index in range(count):
+        detection = (
+            f"selection:\n    Image|endswith: '\\net.exe'\n    CommandLine|contains: ' flag{index}'\n"
+            "filter_main_svchost:\n    ParentImage|endswith: '\\svchost.exe'\n"
+            "condition: selection and not 1 of filter_main_*"
+        )
+        write(
+            root / f"peer{index}.yml",
+            sigma_rule(f"Peer {index}", detection, rule_id=f"peer-{index}"),
+        )
+    return root
+
+
+LACKING = """\
+title: Net use without exclusions
+id: 5d1f0c2e-0000-4000-8000-000000000001
+status: experimental
+# a comment the fix must keep
+tags:
+    - attack.lateral-movement
+    - attack.t1021.002
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|endswith: "\\\\net.exe"   # double quotes kept as written
+        CommandLine|contains: ' use '
+    condition: selection  # trailing comment
+level: medium
+"""

@@ -6,6 +6,7 @@ first, and the last line says how many were left out (the job summary lists them
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -36,18 +37,25 @@ class Annotation:
     changed: bool = True
 
 
+def display_path(path: str) -> str:
+    """Paths relative to the working directory (the repository root in CI), with forward slashes."""
+    relative = os.path.relpath(path)
+    return (path if relative.startswith("..") else relative).replace("\\", "/")
+
+
 def annotations(
     reports: list[FileReport], changed: dict[str, set[int]] | None = None
 ) -> list[Annotation]:
     """Unsuppressed findings and unreadable files, most severe first, changed lines before others."""
     found: list[Annotation] = []
     for report in reports:
+        shown_path = display_path(report.path)
         lines = None if changed is None else changed.get(report.path.replace("\\", "/"), set())
         if report.error:
             found.append(
                 Annotation(
                     "error",
-                    report.path,
+                    shown_path,
                     max(report.error_line, 1),
                     1,
                     "rulelint: unreadable rule",
@@ -63,7 +71,7 @@ def annotations(
                 found.append(
                     Annotation(
                         f.severity,
-                        report.path,
+                        shown_path,
                         max(f.line, 1),
                         max(f.column, 1),
                         f"{f.code} {f.check}",

@@ -6,7 +6,7 @@ from typing import TextIO
 
 from rulelint.checks.base import severity_rank
 from rulelint.engine import FileReport
-from rulelint.reporters.github import annotations, select
+from rulelint.reporters.github import annotations, display_path, select
 from rulelint.reporters.summary import summarize
 
 ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
@@ -41,7 +41,7 @@ def write_markdown(
             rows.append(
                 (
                     "error",
-                    report.path,
+                    display_path(report.path),
                     report.error_line,
                     "E000",
                     f"cannot read {report.format} rule: {report.error}",
@@ -51,7 +51,9 @@ def write_markdown(
         for rule in report.rules:
             for f in rule.findings:
                 if not f.suppressed:
-                    rows.append((f.severity, report.path, f.line, f.code, f.message, f.fix))
+                    rows.append(
+                        (f.severity, display_path(report.path), f.line, f.code, f.message, f.fix)
+                    )
     if not rows:
         out.write("No findings. ✅\n")
         return
