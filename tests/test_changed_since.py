@@ -14,8 +14,16 @@ from tests.helpers import LACKING, sigma_rule, write
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env).stdout.strip()
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env
+    ).stdout.strip()
 
 
 @pytest.fixture
@@ -25,21 +33,31 @@ def repo(tmp_path: Path) -> Path:
     git(repo, "init", "-q", "-b", "main")
     rule = "selection:\n    CommandLine|contains: 'x{n}'\ncondition: selection"
     for name in ("unchanged", "modified", "renamed", "deleted"):
-        write(repo / "rules" / f"{name}.yml", sigma_rule(name, rule.format(n=name), rule_id=name, tags=("attack.t1033",)))
+        write(
+            repo / "rules" / f"{name}.yml",
+            sigma_rule(name, rule.format(n=name), rule_id=name, tags=("attack.t1033",)),
+        )
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "base")
-    (repo / "rules" / "modified.yml").write_text((repo / "rules" / "modified.yml").read_text().replace("x", "y"))
+    (repo / "rules" / "modified.yml").write_text(
+        (repo / "rules" / "modified.yml").read_text().replace("x", "y")
+    )
     git(repo, "mv", "rules/renamed.yml", "rules/renamed_now.yml")
     git(repo, "rm", "-q", "rules/deleted.yml")
     write(repo / "rules" / "added.yml", LACKING)
     write(repo / "README.md", "# not a rule\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "head")
-    write(repo / "rules" / "untracked.yml", sigma_rule("u", rule.format(n="u"), rule_id="u", tags=("attack.t1033",)))
+    write(
+        repo / "rules" / "untracked.yml",
+        sigma_rule("u", rule.format(n="u"), rule_id="u", tags=("attack.t1033",)),
+    )
     return repo
 
 
-def test_only_changed_rule_files_are_checked(repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_changed_rule_files_are_checked(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(repo)
     base = git(repo, "rev-parse", "HEAD~1")
     main(["check", "--changed-since", base, "--format", "json", "--fail-on", "never"])
@@ -47,9 +65,25 @@ def test_only_changed_rule_files_are_checked(repo: Path, capsys: pytest.CaptureF
 
     report = json.loads(capsys.readouterr().out)
     checked = sorted(Path(f["path"]).as_posix() for f in report["files"])
-    assert checked == ["rules/added.yml", "rules/modified.yml", "rules/renamed_now.yml", "rules/untracked.yml"]
+    assert checked == [
+        "rules/added.yml",
+        "rules/modified.yml",
+        "rules/renamed_now.yml",
+        "rules/untracked.yml",
+    ]
     # a path narrows it further
-    main(["check", "--changed-since", base, "--format", "json", "--fail-on", "never", "rules/added.yml"])
+    main(
+        [
+            "check",
+            "--changed-since",
+            base,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "rules/added.yml",
+        ]
+    )
     assert [f["path"] for f in json.loads(capsys.readouterr().out)["files"]] == ["rules/added.yml"]
 
 
@@ -62,7 +96,9 @@ def test_changed_lines(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert lines["rules/added.yml"] == set(range(1, len(LACKING.splitlines()) + 1))
 
 
-def test_bad_ref_is_a_usage_error(repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_ref_is_a_usage_error(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(repo)
     assert main(["check", "--changed-since", "no-such-ref"]) == 2
     assert "--changed-since no-such-ref" in capsys.readouterr().err

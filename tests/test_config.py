@@ -36,16 +36,27 @@ def test_found_upward_pyproject_and_dotfile(tmp_path: Path) -> None:
     assert find_config(tmp_path / "other") is None
 
 
-def test_settings_are_applied(tmp_path: Path, catalog_path: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_settings_are_applied(
+    tmp_path: Path, catalog_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo = tmp_path / "repo"
     write(repo / "rules" / "lacking.yml", LACKING)
-    write(repo / ".rulelint.toml", f"catalog = {json.dumps(catalog_path)}\nexclusion-min-support = 7\n")
+    write(
+        repo / ".rulelint.toml",
+        f"catalog = {json.dumps(catalog_path)}\nexclusion-min-support = 7\n",
+    )
     code, out, _ = run(["check", str(repo / "rules")], capsys)
     assert code == 0 and "RL102" not in out  # 6 peers < min support 7
-    write(repo / ".rulelint.toml", f"catalog = {json.dumps(catalog_path)}\nseverity = {{RL102 = 'error'}}\nfail-on = 'error'\n")
+    write(
+        repo / ".rulelint.toml",
+        f"catalog = {json.dumps(catalog_path)}\nseverity = {{RL102 = 'error'}}\nfail-on = 'error'\n",
+    )
     code, out, _ = run(["check", str(repo / "rules")], capsys)
     assert code == 1 and "RL102 [error]" in out
-    write(repo / ".rulelint.toml", f"catalog = {json.dumps(catalog_path)}\n[per-file-ignores]\n'rules/*.yml' = ['RL102']\n")
+    write(
+        repo / ".rulelint.toml",
+        f"catalog = {json.dumps(catalog_path)}\n[per-file-ignores]\n'rules/*.yml' = ['RL102']\n",
+    )
     code, out, _ = run(["check", str(repo / "rules")], capsys)
     assert code == 0 and "RL102" not in out
 
@@ -54,9 +65,15 @@ def test_settings_are_applied(tmp_path: Path, catalog_path: str, capsys: pytest.
     ("content", "expected"),
     [
         ("selct = ['RL101']\n", ".rulelint.toml: unknown key 'selct' (known keys:"),
-        ("fail-on = 'warnings'\n", ".rulelint.toml: 'fail-on' must be one of error, warning, info, never (got 'warnings')"),
+        (
+            "fail-on = 'warnings'\n",
+            ".rulelint.toml: 'fail-on' must be one of error, warning, info, never (got 'warnings')",
+        ),
         ("ignore = ['RL1x!']\n", ".rulelint.toml: 'ignore.0': 'RL1x!' is not a check code"),
-        ("exclusion-min-share = 2\n", ".rulelint.toml: 'exclusion-min-share': 2 is greater than the maximum of 1"),
+        (
+            "exclusion-min-share = 2\n",
+            ".rulelint.toml: 'exclusion-min-share': 2 is greater than the maximum of 1",
+        ),
         ("fail-on = 'error\n", ".rulelint.toml: invalid TOML"),
         ("extra-rules = ['missing/']\n", ".rulelint.toml: 'extra-rules': missing/ is not a folder"),
     ],
@@ -75,12 +92,18 @@ def test_broken_configuration_is_a_clear_error(
 
 def test_pyproject_errors_name_the_table(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", "[tool.rulelint]\nnoisy-share = 'high'\n")
-    with pytest.raises(ConfigError, match=r"^pyproject.toml \[tool.rulelint\]: 'noisy-share': 'high' is not of type 'number'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^pyproject.toml \[tool.rulelint\]: 'noisy-share': 'high' is not of type 'number'",
+    ):
         load_config(tmp_path / "pyproject.toml")
 
 
 def test_extra_rules_are_layered_onto_the_catalog_and_cached(
-    tmp_path: Path, catalog_path: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    catalog_path: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cache = tmp_path / "cache"
     monkeypatch.setenv("RULELINT_CACHE_DIR", str(cache))
@@ -92,9 +115,14 @@ def test_extra_rules_are_layered_onto_the_catalog_and_cached(
             "filter_main_mgmt:\n    ParentImage|endswith: '\\mgmtagent.exe'\n"
             "condition: selection and not 1 of filter_main_*"
         )
-        write(repo / "team" / f"team{index}.yml", sigma_rule(f"Team {index}", detection, rule_id=f"team-{index}"))
+        write(
+            repo / "team" / f"team{index}.yml",
+            sigma_rule(f"Team {index}", detection, rule_id=f"team-{index}"),
+        )
     write(repo / "new" / "lacking.yml", LACKING)
-    write(repo / ".rulelint.toml", f"catalog = {json.dumps(catalog_path)}\nextra-rules = ['team']\n")
+    write(
+        repo / ".rulelint.toml", f"catalog = {json.dumps(catalog_path)}\nextra-rules = ['team']\n"
+    )
     code, out, _ = run(["check", str(repo / "new")], capsys)
     assert code == 1
     assert "6 of 12 rules under T1021" in out and "mgmtagent.exe" in out and "svchost.exe" in out

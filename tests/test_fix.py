@@ -18,7 +18,9 @@ def catalog_path(tmp_path: Path) -> str:
     return str(build(tmp_path, peer_corpus(tmp_path / "corpus")).path)
 
 
-def test_fix_keeps_everything_else_and_is_idempotent(tmp_path: Path, catalog_path: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fix_keeps_everything_else_and_is_idempotent(
+    tmp_path: Path, catalog_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     rule = write(tmp_path / "r.yml", LACKING)
     assert main(["check", "--catalog", catalog_path, "--fix", str(rule)]) == 0
     fixed = rule.read_text()
@@ -31,12 +33,16 @@ def test_fix_keeps_everything_else_and_is_idempotent(tmp_path: Path, catalog_pat
     assert "fixed 1 finding(s) in 1 file(s)" in capsys.readouterr().err
     result = read_rule_file(str(rule))
     assert result is not None and not result.error
-    assert [p.key for p in result.rules[0].exclusions()] == [("process.parent.name", "eq", "svchost.exe")]
+    assert [p.key for p in result.rules[0].exclusions()] == [
+        ("process.parent.name", "eq", "svchost.exe")
+    ]
     assert main(["check", "--catalog", catalog_path, "--fix", str(rule)]) == 0
     assert rule.read_text() == fixed
 
 
-def test_diff_previews_without_writing(tmp_path: Path, catalog_path: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_diff_previews_without_writing(
+    tmp_path: Path, catalog_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     rule = write(tmp_path / "r.yml", LACKING)
     assert main(["check", "--catalog", catalog_path, "--diff", str(rule)]) == 1
     out = capsys.readouterr().out
@@ -76,6 +82,10 @@ def test_fix_on_real_sigma_rules_against_the_default_catalog(
         assert after != before
         # only additions: every original line is still there, in order
         remaining = iter(after.splitlines())
-        assert all(any(line == other for other in remaining) for line in before.splitlines() if "condition:" not in line)
+        assert all(
+            any(line == other for other in remaining)
+            for line in before.splitlines()
+            if "condition:" not in line
+        )
     assert main(["check", "--select", "RL102", str(rule)]) == 0
     assert "RL102" not in capsys.readouterr().out

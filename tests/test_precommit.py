@@ -19,7 +19,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def git(repo: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
 
 
@@ -47,7 +53,12 @@ def scratch(tmp_path: Path) -> Path:
     write(repo / "rules" / "lacking.yml", LACKING)
     write(
         repo / "rules" / "clean.yml",
-        sigma_rule("Clean", "selection:\n    CommandLine|contains: 'rare'\ncondition: selection", rule_id="c", tags=("attack.t1033",)),
+        sigma_rule(
+            "Clean",
+            "selection:\n    CommandLine|contains: 'rare'\ncondition: selection",
+            rule_id="c",
+            tags=("attack.t1033",),
+        ),
     )
     write(repo / "README.md", "# detection rules\n")
     git(repo, "add", "-A")
@@ -68,7 +79,9 @@ def try_repo(scratch: Path, home: Path, hook: str, *files: str) -> subprocess.Co
 
 
 def test_hook_reports_findings_and_fails(scratch: Path, pre_commit_home: Path) -> None:
-    result = try_repo(scratch, pre_commit_home, "rulelint", "rules/lacking.yml", "rules/clean.yml", "README.md")
+    result = try_repo(
+        scratch, pre_commit_home, "rulelint", "rules/lacking.yml", "rules/clean.yml", "README.md"
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "rulelint" in output and "Failed" in output
@@ -88,7 +101,10 @@ def test_fix_hook_adds_the_exclusion(scratch: Path, pre_commit_home: Path) -> No
     assert result.returncode == 1, output  # pre-commit fails a hook that modified files
     assert "files were modified by this hook" in output
     fixed = (scratch / "rules" / "lacking.yml").read_text()
-    assert "filter_main_svchost:" in fixed and "condition: selection and not 1 of filter_main_*" in fixed
+    assert (
+        "filter_main_svchost:" in fixed
+        and "condition: selection and not 1 of filter_main_*" in fixed
+    )
     again = try_repo(scratch, pre_commit_home, "rulelint-fix", "rules/lacking.yml")
     assert again.returncode == 0, again.stdout + again.stderr
     assert json.dumps(fixed) == json.dumps((scratch / "rules" / "lacking.yml").read_text())
