@@ -15,7 +15,6 @@ import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,6 +147,8 @@ def parse_sources(
             todo.append(task)
     jobs = jobs or min(len(todo) // 200 + 1, os.cpu_count() or 1)
     if jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor  # only multi-process builds pay for it
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results: Iterable[ParsedFile | None] = list(pool.map(_parse_one, todo, chunksize=64))
     else:

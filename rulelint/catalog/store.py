@@ -210,6 +210,16 @@ class Catalog:
 
     def rules_reading(self, rules: Sequence[int], categories: Iterable[str]) -> list[int]:
         """The subset of ``rules`` that read events of any of these categories."""
+        categories = sorted(set(categories))
+        if not self._bulk and "_category_rules" not in self.__dict__:
+            if not rules or not categories:
+                return []
+            rows = self.db.execute(
+                f"SELECT DISTINCT rule FROM rule_events WHERE category IN ({_placeholders(categories)})",
+                categories,
+            )
+            found = {rule for (rule,) in rows}
+            return [r for r in rules if r in found]
         reading: set[int] = set()
         for category in set(categories):
             reading |= self._category_rules.get(category, set())

@@ -113,12 +113,12 @@ def _parse_reports(values: list[str]) -> list[tuple[str, str]]:
 
 
 def _catalog(args: argparse.Namespace, config):  # type: ignore[no-untyped-def]
-    from rulelint.catalog.overlay import combined_catalog
-    from rulelint.catalog.store import DEFAULT_CATALOG, Catalog
-
     base = open_catalog(args.catalog or (str(config.catalog) if config.catalog else None))
     if not config.extra_rules:
         return base
+    from rulelint.catalog.overlay import combined_catalog
+    from rulelint.catalog.store import DEFAULT_CATALOG, Catalog
+
     path = combined_catalog(Path(base.path), config.extra_rules)
     base.close()
     return Catalog(path) if path != DEFAULT_CATALOG else base
@@ -164,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     from rulelint.checks.registry import lookup
     from rulelint.engine import Checker, check_paths
     from rulelint.gitdiff import GitError, changed_lines
+    from rulelint.progress import Progress
     from rulelint.reporters.registry import FORMATS as WRITERS
     from rulelint.reporters.registry import ReportOptions
 
@@ -188,11 +189,14 @@ def run(args: argparse.Namespace) -> int:
     checker = Checker(catalog, settings)
     reports = []
     skipped = 0
-    for _path, report in check_paths(files, checker, jobs=args.jobs):
+    progress = Progress.for_terminal()
+    for _path, report in check_paths(files, checker, jobs=args.jobs, progress=progress):
         if report is None:
             skipped += 1
         else:
             reports.append(report)
+    if progress is not None:
+        progress.finish()
 
     if args.fix or args.diff:
         reports = _apply_fixes(args, reports, checker)

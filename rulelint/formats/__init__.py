@@ -8,6 +8,9 @@ then by sniffing the head of the file. Reading never raises: a bad file becomes 
 from __future__ import annotations
 
 import os
+import stat
+import subprocess
+from functools import cache
 
 from rulelint.formats.base import Reader, ReadResult
 from rulelint.formats.errors import RuleReadError
@@ -51,8 +54,39 @@ def decode(data: bytes, path: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+@cache
+def trusted_root() -> str:
+    """The folder symlinks may point into: the git repository around the working directory, or
+    the working directory itself."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        if result.returncode == 0 and result.stdout.strip():
+            return os.path.realpath(result.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return os.path.realpath(os.getcwd())
+
+
 def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
-    size = os.path.getsize(path)
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise RuleReadError("not a regular file")
+    real = os.path.realpath(path)
+    if real != os.path.abspath(
+        path
+    ):  # a symbolic link on the way: it must stay inside the repository
+        root = trusted_root()
+        if os.path.commonpath([real, root]) != root:
+            raise RuleReadError(
+                f"symbolic link to {real}, outside the repository ({root}): not followed"
+            )
+    size = info.st_size
     if size > max_bytes:
         raise RuleReadError(
             f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a rule file"

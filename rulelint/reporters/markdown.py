@@ -13,7 +13,7 @@ ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", "<br>").replace("`", "'")
 
 
 def write_markdown(

@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from rulelint import __version__
 from rulelint.catalog.store import Catalog
@@ -26,7 +27,7 @@ INFORMATION_URI = "https://github.com/rulelint/rulelint"
 def _uri(path: str, root: Path) -> str:
     absolute = Path(path).resolve()
     try:
-        return absolute.relative_to(root).as_posix()
+        return quote(absolute.relative_to(root).as_posix(), safe="/")
     except ValueError:
         return absolute.as_uri()
 

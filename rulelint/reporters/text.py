@@ -12,6 +12,15 @@ RESET = "\033[0m"
 BOLD = "\033[1m"
 
 
+def printable(text: str) -> str:
+    """A path or message with control characters escaped (a file name cannot forge output lines)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
 def write_text(
     reports: list[FileReport], out: TextIO, *, color: bool = False, show_fixes: bool = True
 ) -> None:
@@ -20,7 +29,11 @@ def write_text(
 
     for report in reports:
         if report.error:
-            where = f"{report.path}:{report.error_line}" if report.error_line else report.path
+            where = (
+                f"{printable(report.path)}:{report.error_line}"
+                if report.error_line
+                else printable(report.path)
+            )
             out.write(
                 f"{paint(where, BOLD)}: {paint('E000 [error]', COLORS['error'])} cannot read {report.format} rule: {report.error}\n"
             )
@@ -29,7 +42,7 @@ def write_text(
             for finding in rule_report.findings:
                 if finding.suppressed:
                     continue
-                location = f"{report.path}:{finding.line}:{finding.column or 1}"
+                location = f"{printable(report.path)}:{finding.line}:{finding.column or 1}"
                 label = paint(
                     f"{finding.code} [{finding.severity}]", COLORS.get(finding.severity, "")
                 )
