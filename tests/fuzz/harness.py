@@ -1,0 +1,142 @@
+"""Fuzzing every reader: mutated real rules and random text must give rules or a clean error.
+
+Used by tests/fuzz/test_fuzz_readers.py (a few hundred examples per reader in the suite) and by
+bench/fuzz.py (many more, with counts printed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import strategies as st
+
+from rulelint.formats import READERS
+from rulelint.formats.base import Reader
+from rulelint.formats.errors import RuleReadError
+from rulelint.walk import iter_rule_files
+
+CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
+
+#: Per reader format: corpus folders to sample seeds from (when the corpora are present).
+SEED_FOLDERS: dict[str, list[str]] = {
+    "sigma": ["sigma/rules", "sigma/deprecated"],
+}
+
+#: Per reader format: hand-written seeds (used always).
+INLINE_SEEDS: dict[str, list[str]] = {
+    "sigma": [
+        "title: t\nid: x\nlogsource: {product: windows, category: process_creation}\ndetection:\n"
+        "  sel:\n    Image|endswith: ['\\\\a.exe', '\\\\b.exe']\n    CommandLine|contains|all: [' -x ', ' -y ']\n"
+        "  filter:\n    ParentImage|startswith: 'C:\\\\Windows\\\\'\n  condition: sel and not filter\n",
+        "title: k\nlogsource: {product: linux, service: syslog}\ndetection:\n  keywords: ['a*b', 'c?d']\n"
+        "  condition: 1 of them\n",
+    ],
+}
+
+SPECIALS = [
+    "\n",
+    " ",
+    ":",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "&a",
+    "*a",
+    "!!",
+    "|",
+    "'",
+    '"',
+    "\\",
+    "*",
+    "?",
+    "%",
+    "#",
+    "\t",
+    "\x00",
+    "\u202e",
+    "(",
+    ")",
+    "not ",
+    " and ",
+    " or ",
+    "1 of ",
+    "\r",
+]
+
+
+def seeds(reader: Reader, per_folder: int = 40) -> list[str]:
+    texts = list(INLINE_SEEDS.get(reader.format, []))
+    for folder in SEED_FOLDERS.get(reader.format, []):
+        root = CORPORA / folder
+        if not root.is_dir():
+            continue
+        files = sorted(iter_rule_files([str(root)]))
+        step = max(len(files) // per_folder, 1)
+        for path in files[::step][:per_folder]:
+            try:
+                texts.append(Path(path).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                continue
+    return texts
+
+
+@st.composite
+def mutated(draw: st.DrawFn, texts: list[str]) -> str:
+    """A seed with a handful of random edits: deletions, insertions, duplicated or swapped lines."""
+    text = draw(st.sampled_from(texts))
+    for _ in range(draw(st.integers(min_value=1, max_value=6))):
+        kind = draw(
+            st.sampled_from(["delete", "insert", "special", "dup-line", "swap-lines", "truncate"])
+        )
+        if not text:
+            text = draw(st.text(max_size=50))
+            continue
+        position = draw(st.integers(min_value=0, max_value=len(text)))
+        if kind == "delete":
+            length = draw(st.integers(min_value=1, max_value=20))
+            text = text[:position] + text[position + length :]
+        elif kind == "insert":
+            text = text[:position] + draw(st.text(max_size=20)) + text[position:]
+        elif kind == "special":
+            text = text[:position] + draw(st.sampled_from(SPECIALS)) + text[position:]
+        elif kind == "truncate":
+            text = text[:position]
+        else:
+            lines = text.split("\n")
+            i = draw(st.integers(min_value=0, max_value=len(lines) - 1))
+            j = draw(st.integers(min_value=0, max_value=len(lines) - 1))
+            if kind == "dup-line":
+                lines.insert(j, lines[i])
+            else:
+                lines[i], lines[j] = lines[j], lines[i]
+            text = "\n".join(lines)
+    return text
+
+
+def inputs(reader: Reader) -> st.SearchStrategy[str]:
+    texts = seeds(reader)
+    return st.one_of(mutated(texts), st.text(max_size=400))
+
+
+def read_one(
+    reader: Reader, text: str, outcomes: Counter[str] | None = None, budget: float = 2.0
+) -> None:
+    """Read one input; only rules or a RuleReadError are allowed, within the time budget."""
+    started = time.perf_counter()
+    try:
+        rules = reader.read(f"fuzz{reader.suffixes[0]}", text)
+        outcome = "rules" if rules else "no rules"
+    except RuleReadError:
+        outcome = "error"
+    elapsed = time.perf_counter() - started
+    if outcomes is not None:
+        outcomes[outcome] += 1
+    assert elapsed < budget, f"{reader.format}: {elapsed:.2f} s for one input"
+
+
+def readers() -> list[Reader]:
+    return list(READERS)
