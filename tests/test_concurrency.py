@@ -34,8 +34,9 @@ def test_parallel_checks_share_the_cache(tmp_path: Path) -> None:
         )
         for _ in range(4)
     ]
-    results = [(p.wait(timeout=300), *p.communicate()) for p in processes]
-    for code, out, err in results:
+    outputs = [p.communicate(timeout=300) for p in processes]
+    results = [(p.returncode, out, err) for p, (out, err) in zip(processes, outputs, strict=True)]
+    for code, _out, err in results:
         assert code == 1, err
         assert "Traceback" not in err
     reports = [json.loads(out) for _, out, _ in results]
