@@ -49,9 +49,15 @@ class Checker:
     """Judges rules against one catalog with one set of settings."""
 
     def __init__(
-        self, catalog: Catalog, settings: Settings | None = None, attack: Attack | None = None
+        self,
+        catalog: Catalog,
+        settings: Settings | None = None,
+        attack: Attack | None = None,
+        *,
+        edits: bool = False,
     ) -> None:
         self.catalog = catalog
+        self.edits = edits  # compute fixes as text edits (for SARIF): costs a re-read per fix
         self.settings = settings or Settings()
         self.attack = attack or default_attack()
         self.checks = enabled_checks(self.settings.select, self.settings.ignore)
@@ -80,7 +86,8 @@ class Checker:
         reader = reader_for(result.format)
         skip = self._skipped_codes(path)
         report.rules = [self.check_rule(rule, reader, skip) for rule in result.rules]
-        self._attach_edits(report, reader, result.text)
+        if self.edits:
+            self._attach_edits(report, reader, result.text)
         self._suppress(report, result.text)
         return report
 
@@ -145,9 +152,9 @@ class Checker:
 _WORKER: Checker | None = None
 
 
-def _init_worker(catalog_path: str, settings: Settings) -> None:
+def _init_worker(catalog_path: str, settings: Settings, edits: bool) -> None:
     global _WORKER
-    _WORKER = Checker(Catalog(catalog_path), settings)
+    _WORKER = Checker(Catalog(catalog_path), settings, edits=edits)
 
 
 def _work(path: str) -> FileReport | None:
@@ -179,7 +186,7 @@ def check_paths(
     with ProcessPoolExecutor(
         max_workers=jobs,
         initializer=_init_worker,
-        initargs=(str(checker.catalog.path), checker.settings),
+        initargs=(str(checker.catalog.path), checker.settings, checker.edits),
     ) as pool:
         for index, (path, report) in enumerate(
             zip(paths, pool.map(_work, paths, chunksize=32), strict=True), start=1

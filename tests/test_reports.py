@@ -25,7 +25,7 @@ def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     broken = write(
         rules / "broken.yml", "title: b\nlogsource: {product: windows}\ndetection:\n  sel: [x\n"
     )
-    checker = Checker(catalog)
+    checker = Checker(catalog, edits=True)
     reports = [checker.check_file(str(lacking)), checker.check_file(str(broken))]
     return catalog, [r for r in reports if r is not None], rules
 
@@ -59,7 +59,7 @@ def test_sarif_fingerprints_survive_line_moves(run) -> None:  # type: ignore[no-
     before = sarif_document(reports, catalog, str(root))["runs"][0]["results"]
     path = root / "lacking.yml"
     path.write_text("# a new first line\n" + path.read_text())
-    moved = Checker(catalog).check_file(str(path))
+    moved = Checker(catalog, edits=True).check_file(str(path))
     after = sarif_document([moved], catalog, str(root))["runs"][0]["results"]  # type: ignore[list-item]
     key = "rulelint/v1"
     old = {r["partialFingerprints"][key] for r in before if r["ruleId"] == "RL102"}

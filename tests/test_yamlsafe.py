@@ -49,3 +49,33 @@ def test_alias_bomb_is_refused_before_expansion() -> None:
 
 def test_several_documents() -> None:
     assert [d["n"] for d in load_yaml_documents("n: 1\n---\nn: 2\n")] == [1, 2]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value) if hasattr(value, "isoformat") else value
+
+
+def test_same_data_as_pyyaml_on_every_corpus_file(corpora) -> None:  # type: ignore[no-untyped-def]
+    """The line-aware loader gives exactly PyYAML's data (dates as text) on every YAML file it
+    accepts; what it refuses (duplicate keys) PyYAML would silently have collapsed."""
+    import yaml
+
+    compared = 0
+    for path in sorted(corpora.rglob("*.y*ml")):
+        data = path.read_bytes()
+        try:
+            expected = yaml.load(data, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            continue
+        try:
+            found = load_yaml(data)
+        except RuleReadError as error:
+            assert "duplicate key" in str(error) or "unsupported YAML tag" in str(error), (path, error)
+            continue
+        assert _plain(found) == _plain(expected), path
+        compared += 1
+    assert compared > 7000

@@ -304,15 +304,17 @@ class Catalog:
     def exclusion_details(self, rules: Sequence[int], key: Key, support: int) -> PeerExclusion:
         """How the rules carrying an exclusion write it (fields, operators, values, group names)."""
         entry = PeerExclusion(key, support, Counter(), Counter(), Counter(), Counter(), Counter())
-        wanted = set(rules)
-        rows = self.db.execute(
-            "SELECT p.rule, p.raw_field, p.how, p.display, p.grp, r.vendor FROM predicates p "
-            "JOIN rules r ON r.id = p.rule WHERE p.role = ? AND p.field = ? AND p.operator = ? AND p.value = ?",
-            (ROLE_EXCLUSION, *key),
-        )
-        for rule, raw_field, how, display, group, vendor in rows:
-            if rule not in wanted:
-                continue
+        rows: list[tuple[str, str, str, str, str]] = []
+        for chunk in _chunks(rules):  # by rule (indexed), then by key: never a scan of the table
+            rows.extend(
+                self.db.execute(
+                    f"SELECT p.raw_field, p.how, p.display, p.grp, r.vendor FROM predicates p "
+                    f"JOIN rules r ON r.id = p.rule WHERE p.rule IN ({_placeholders(chunk)}) AND p.role = ? "
+                    f"AND p.field = ? AND p.operator = ? AND p.value = ?",
+                    [*chunk, ROLE_EXCLUSION, *key],
+                )
+            )
+        for raw_field, how, display, group, vendor in rows:
             if raw_field:
                 entry.raw_fields[raw_field] += 1
             if how:

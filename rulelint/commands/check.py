@@ -186,7 +186,8 @@ def run(args: argparse.Namespace) -> int:
     extra_reports = _parse_reports(args.report)
     catalog = _catalog(args, config)
     files = _files(args, settings)
-    checker = Checker(catalog, settings)
+    wants_edits = args.format == "sarif" or any(kind == "sarif" for kind, _ in extra_reports)
+    checker = Checker(catalog, settings, edits=wants_edits)
     reports = []
     skipped = 0
     progress = Progress.for_terminal()
