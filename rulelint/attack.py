@@ -38,6 +38,7 @@ class Attack:
     techniques: dict[str, Technique]
     tactics: dict[str, tuple[str, str]]  # shortname -> (TA id, name)
     aliases: dict[str, str]  # older id -> current page id
+    _tactic_index: dict[str, tuple[str, str, str]] | None = None
 
     def page_id(self, technique_id: str) -> str:
         """The id whose page a technique's rules land on (v18 ids that moved map to v19)."""
@@ -64,10 +65,12 @@ class Attack:
     def tactic_by_any(self, value: str) -> tuple[str, str, str] | None:
         """(shortname, TA id, name) for ``lateral-movement``, ``lateral_movement`` or ``TA0008``."""
         wanted = value.strip().lower().replace("_", "-").replace(" ", "-")
-        for short, (ta, name) in self.tactics.items():
-            if wanted in (short, ta.lower(), name.lower().replace(" ", "-")):
-                return short, ta, name
-        return None
+        if self._tactic_index is None:
+            self._tactic_index = {}
+            for short, (ta, name) in self.tactics.items():
+                for spelling in (short, ta.lower(), name.lower().replace(" ", "-")):
+                    self._tactic_index.setdefault(spelling, (short, ta, name))
+        return self._tactic_index.get(wanted)
 
 
 def _load_table(path: Path) -> tuple[str, dict[str, Technique], dict[str, tuple[str, str]]]:

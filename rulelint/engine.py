@@ -157,6 +157,14 @@ def _init_worker(catalog_path: str, settings: Settings, edits: bool) -> None:
     _WORKER = Checker(Catalog(catalog_path), settings, edits=edits)
 
 
+def _adopt_worker(checker: Checker) -> None:
+    """In a forked worker: use the parent's checker (its preloaded catalog tables are shared
+    copy-on-write) with a connection of the worker's own (SQLite connections do not cross fork)."""
+    global _WORKER
+    checker.catalog.reconnect()
+    _WORKER = checker
+
+
 def _work(path: str) -> FileReport | None:
     assert _WORKER is not None
     report = _WORKER.check_file(path)
@@ -181,13 +189,22 @@ def check_paths(
             if progress:
                 progress(index, total)
         return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # only large runs pay for the import
 
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        initializer=_init_worker,
-        initargs=(str(checker.catalog.path), checker.settings, checker.edits),
-    ) as pool:
+    if "fork" in multiprocessing.get_all_start_methods():
+        checker.catalog.preload()  # once, in the parent: the forked workers share it
+        pool_options: dict[str, object] = {
+            "mp_context": multiprocessing.get_context("fork"),
+            "initializer": _adopt_worker,
+            "initargs": (checker,),
+        }
+    else:
+        pool_options = {
+            "initializer": _init_worker,
+            "initargs": (str(checker.catalog.path), checker.settings, checker.edits),
+        }
+    with ProcessPoolExecutor(max_workers=jobs, **pool_options) as pool:  # type: ignore[arg-type]
         for index, (path, report) in enumerate(
             zip(paths, pool.map(_work, paths, chunksize=32), strict=True), start=1
         ):

@@ -89,6 +89,23 @@ class Catalog:
     def close(self) -> None:
         self.db.close()
 
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(
+            f"file:{self.path}?mode=ro&immutable=1", uri=True, check_same_thread=False
+        )
+
+    def reconnect(self) -> None:
+        """A fresh connection (in a forked process: the parent's must not be used, nor closed)."""
+        self._inherited = [*getattr(self, "_inherited", []), self.db]
+        self.db = self._connect()
+
+    def preload(self) -> None:
+        """Load the tables bulk runs look up (reach, every rule's keys, rules per event category)."""
+        self._bulk = True
+        self._reach_lookups = REACH_PRELOAD_AFTER
+        self.reach(("", "", ""))
+        _ = self._rule_keys, self._category_rules, self._in_stats
+
     def verify(self) -> None:
         """Full integrity check (reads every page): for ``catalog info --verify``."""
         try:

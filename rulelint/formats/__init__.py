@@ -74,18 +74,17 @@ def trusted_root() -> str:
 
 
 def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
-    info = os.stat(path)
-    if not stat.S_ISREG(info.st_mode):
-        raise RuleReadError("not a regular file")
-    real = os.path.realpath(path)
-    if real != os.path.abspath(
-        path
-    ):  # a symbolic link on the way: it must stay inside the repository
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):  # a symbolic link must stay inside the repository
+        real = os.path.realpath(path)
         root = trusted_root()
         if os.path.commonpath([real, root]) != root:
             raise RuleReadError(
                 f"symbolic link to {real}, outside the repository ({root}): not followed"
             )
+        info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise RuleReadError("not a regular file")
     size = info.st_size
     if size > max_bytes:
         raise RuleReadError(
