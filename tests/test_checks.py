@@ -214,3 +214,80 @@ def test_attack_tag_checks(
     )
     found = sorted(f.code for f in check(catalog, rule).findings if f.code.startswith("RL2"))
     assert found == codes
+
+
+def test_broad_exclusion(tmp_path: Path, catalog: Catalog) -> None:
+    detection = (
+        "selection:\n    CommandLine|contains: 'rare-thing'\n"
+        "filter_a:\n    Image|contains: '\\Program Files\\'\n"
+        "filter_b:\n    CommandLine|contains: 'x'\n"
+        "filter_c:\n    ParentImage|startswith: 'C:\\Windows\\System32\\'\n"
+        "condition: selection and not 1 of filter_*"
+    )
+    report = check(
+        catalog,
+        write(
+            tmp_path / "b.yml",
+            sigma_rule("Broad", detection, rule_id="broad", tags=("attack.t1059",)),
+        ),
+    )
+    broad = sorted((f.value, f.line) for f in report.findings if f.check == "broad-exclusion")
+    assert broad == [("\\Program Files\\", 13), ("x", 15)]
+
+
+def test_unknown_field_with_did_you_mean(tmp_path: Path, catalog: Catalog) -> None:
+    detection = "selection:\n    Image|endswith: '\\net.exe'\n    Commandline|contains: ' use '\n    ComandLine|contains: 'x'\ncondition: selection"
+    report = check(
+        catalog, write(tmp_path / "u.yml", sigma_rule("Typo", detection, rule_id="typo"))
+    )
+    unknown = [f for f in report.findings if f.check == "unknown-field"]
+    # 'Commandline' differs from 'CommandLine' only by case: Sigma field names match case-insensitively
+    assert [(f.field, f.evidence.get("did_you_mean"), f.severity) for f in unknown] == [
+        ("ComandLine", "CommandLine", "warning")
+    ]
+
+
+def test_path_compared_with_a_bare_name(tmp_path: Path, catalog: Catalog) -> None:
+    detection = "selection:\n    Image: 'TeamViewer_Desktop.exe'\n    CommandLine|contains: 'rare'\ncondition: selection"
+    report = check(
+        catalog,
+        write(
+            tmp_path / "p.yml",
+            sigma_rule("Bare", detection, rule_id="bare", tags=("attack.t1219",)),
+        ),
+    )
+    assert [f.line for f in report.findings if f.check == "path-name-mismatch"] == [11]
+
+
+def test_near_duplicate_names_the_other_rule(tmp_path: Path) -> None:
+    detection = (
+        "selection:\n    Image|endswith: '\\rclone.exe'\n    CommandLine|contains|all:\n"
+        "        - ' copy '\n        - '--config'\n        - ' mega:'\ncondition: selection"
+    )
+    write(
+        tmp_path / "corpus" / "rclone.yml",
+        sigma_rule("Rclone to Mega", detection, rule_id="rclone-1", tags=("attack.t1567",)),
+    )
+    other = build(tmp_path, tmp_path / "corpus")
+    same = detection.replace("' copy '", "' copy '")
+    report = check(
+        other,
+        write(
+            tmp_path / "d.yml",
+            sigma_rule("Rclone again", same, rule_id="rclone-2", tags=("attack.t1567",)),
+        ),
+    )
+    duplicate = [f for f in report.findings if f.check == "near-duplicate"]
+    assert len(duplicate) == 1 and duplicate[0].evidence["title"] == "Rclone to Mega"
+    assert duplicate[0].evidence["similarity"] == 1.0
+    longer = detection.replace("' mega:'", "' mega:'\n        - ' --no-check'")
+    report = check(
+        other,
+        write(
+            tmp_path / "e.yml",
+            sigma_rule("Rclone more", longer, rule_id="rclone-3", tags=("attack.t1567",)),
+        ),
+    )
+    assert not [
+        f for f in report.findings if f.check == "near-duplicate"
+    ]  # 4 of 5 shared: 0.8 < 0.9

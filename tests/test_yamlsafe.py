@@ -74,7 +74,10 @@ def test_same_data_as_pyyaml_on_every_corpus_file(corpora) -> None:  # type: ign
         try:
             found = load_yaml(data)
         except RuleReadError as error:
-            assert "duplicate key" in str(error) or "unsupported YAML tag" in str(error), (path, error)
+            assert "duplicate key" in str(error) or "unsupported YAML tag" in str(error), (
+                path,
+                error,
+            )
             continue
         assert _plain(found) == _plain(expected), path
         compared += 1

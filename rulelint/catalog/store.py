@@ -397,6 +397,39 @@ class Catalog:
                 break
         return found
 
+    def rules_with_indicator(self, key: Key) -> list[int]:
+        if self._bulk:
+            return [rule for rule, (indicators, _) in self._rule_keys.items() if key in indicators]
+        rows = self.db.execute(
+            f"SELECT DISTINCT p.rule FROM predicates p JOIN rules r ON r.id = p.rule WHERE p.role = {ROLE_INDICATOR} "
+            "AND p.field = ? AND p.operator = ? AND p.value = ? AND r.in_stats",
+            key,
+        )
+        return [rule for (rule,) in rows]
+
+    def vendor_fields_for_category(self, vendor: str, category: str) -> tuple[set[str], int]:
+        """Raw fields that rules of a vendor reading a category of events use, and how many rules."""
+        cache_key = (vendor, category)
+        found = self._field_cache.get(cache_key)
+        if found is None:
+            rows = self.db.execute(
+                "SELECT DISTINCT p.raw_field FROM predicates p JOIN rule_events e ON e.rule = p.rule "
+                "JOIN rules r ON r.id = p.rule WHERE e.category = ? AND r.vendor = ? AND p.raw_field != ''",
+                (category, vendor),
+            )
+            fields = {field for (field,) in rows}
+            (count,) = self.db.execute(
+                "SELECT count(DISTINCT e.rule) FROM rule_events e JOIN rules r ON r.id = e.rule "
+                "WHERE e.category = ? AND r.vendor = ? AND r.in_stats",
+                (category, vendor),
+            ).fetchone()
+            found = self._field_cache[cache_key] = (fields, int(count))
+        return found
+
+    @cached_property
+    def _field_cache(self) -> dict[tuple[str, str], tuple[set[str], int]]:
+        return {}
+
     def vendor_field(self, vendor: str, canonical_field: str) -> str | None:
         """How rules of a vendor most often spell a canonical field (for writing fixes)."""
         row = self.db.execute(

@@ -15,14 +15,22 @@ from rulelint.checks.attack_tags import (
     UnknownAttackId,
 )
 from rulelint.checks.base import Check
+from rulelint.checks.broad_exclusion import BroadExclusion
 from rulelint.checks.missing_exclusion import MissingExclusion
+from rulelint.checks.near_duplicate import NearDuplicate
 from rulelint.checks.noisy_indicator import NoisyIndicator
+from rulelint.checks.unknown_field import UnknownField
 from rulelint.checks.unused_suppression import UnusedSuppression
+from rulelint.checks.unusual_operator import PathNameMismatch
 
 CHECKS: list[type[Check]] = [
     UnusedSuppression,
     NoisyIndicator,
     MissingExclusion,
+    BroadExclusion,
+    UnknownField,
+    PathNameMismatch,
+    NearDuplicate,
     MissingAttackTechnique,
     UnknownAttackId,
     RetiredAttackId,

@@ -1,0 +1,61 @@
+"""RL106 near-duplicate: a catalog rule tests (almost) the same indicators.
+
+What it checks
+    The rule's indicators (field, operator, value) against every catalog rule sharing its most
+    specific one; when another rule has at least ``duplicate_min_similarity`` (0.9) of the same
+    indicators in common (Jaccard similarity, at least three indicators), it is named.
+
+Why
+    A duplicate doubles alerts and maintenance; often the better move is to extend the existing
+    rule, or to make the difference explicit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rulelint.checks.base import Check, Context, Finding
+
+MIN_INDICATORS = 3
+
+
+class NearDuplicate(Check):
+    code = "RL106"
+    name = "near-duplicate"
+    severity = "info"
+    summary = "A catalog rule tests (almost) the same indicators."
+
+    def run(self, context: Context) -> Iterable[Finding]:
+        mine = {p.key for p in context.rule.indicators()}
+        if len(mine) < MIN_INDICATORS:
+            return []
+        rarest = min(mine, key=lambda key: (context.catalog.reach(key), key))
+        candidates = [
+            r for r in context.catalog.rules_with_indicator(rarest) if r not in set(context.own)
+        ]
+        best: tuple[float, int] | None = None
+        for rule, keys in context.catalog.indicators_of(candidates).items():
+            similarity = len(mine & keys) / len(mine | keys)
+            if similarity >= context.settings.duplicate_min_similarity and (
+                best is None or similarity > best[0]
+            ):
+                best = (similarity, rule)
+        if best is None:
+            return []
+        similarity, rule = best
+        summary = context.catalog.rule_summaries([rule])[0]
+        where = summary["url"] or f"{summary['source']}/{summary['path']}"
+        return [
+            self.finding(
+                context,
+                context.rule.line,
+                f"{similarity:.0%} of the indicators are those of catalog rule {summary['title']!r} "
+                f"({summary['vendor']}, {where})",
+                evidence={
+                    "similarity": round(similarity, 3),
+                    "rule": summary["id"],
+                    "title": summary["title"],
+                    "url": summary["url"],
+                },
+            )
+        ]
