@@ -18,6 +18,7 @@ from rulelint.checks.base import Context, Finding
 from rulelint.checks.registry import enabled_checks
 from rulelint.formats import MAX_FILE_BYTES, READERS, read_rule_file
 from rulelint.formats.base import Reader
+from rulelint.formats.parsecache import ParseCache
 from rulelint.model import Rule
 from rulelint.settings import Settings
 from rulelint.suppress import apply_comments, apply_config, code_matches, parse_suppressions
@@ -55,8 +56,10 @@ class Checker:
         attack: Attack | None = None,
         *,
         edits: bool = False,
+        cache: ParseCache | None = None,
     ) -> None:
         self.catalog = catalog
+        self.cache = cache
         self.edits = edits  # compute fixes as text edits (for SARIF): costs a re-read per fix
         self.settings = settings or Settings()
         self.attack = attack or default_attack()
@@ -77,7 +80,7 @@ class Checker:
         return RuleReport(rule, score, findings)
 
     def check_file(self, path: str, max_bytes: int = MAX_FILE_BYTES) -> FileReport | None:
-        result = read_rule_file(path, max_bytes=max_bytes)
+        result = read_rule_file(path, max_bytes=max_bytes, cache=self.cache)
         if result is None:
             return None
         report = FileReport(path, result.format, result.error, result.error_line)
@@ -152,9 +155,11 @@ class Checker:
 _WORKER: Checker | None = None
 
 
-def _init_worker(catalog_path: str, settings: Settings, edits: bool) -> None:
+def _init_worker(
+    catalog_path: str, settings: Settings, edits: bool, cache: ParseCache | None
+) -> None:
     global _WORKER
-    _WORKER = Checker(Catalog(catalog_path), settings, edits=edits)
+    _WORKER = Checker(Catalog(catalog_path), settings, edits=edits, cache=cache)
 
 
 def _adopt_worker(checker: Checker) -> None:
@@ -202,7 +207,7 @@ def check_paths(
     else:
         pool_options = {
             "initializer": _init_worker,
-            "initargs": (str(checker.catalog.path), checker.settings, checker.edits),
+            "initargs": (str(checker.catalog.path), checker.settings, checker.edits, checker.cache),
         }
     with ProcessPoolExecutor(max_workers=jobs, **pool_options) as pool:  # type: ignore[arg-type]
         for index, (path, report) in enumerate(

@@ -81,9 +81,10 @@ def rule_to_json(rule: Rule) -> str:
         "line": rule.line,
         "deprecated": rule.deprecated,
         "notes": rule.notes,
+        "extra": rule.extra,
         "expr": node_to_data(rule.expression),
     }
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, sort_keys=True, default=str)
 
 
 def rule_from_json(text: str) -> Rule:
@@ -105,4 +106,5 @@ def rule_from_json(text: str) -> Rule:
         line=data["line"],
         deprecated=data["deprecated"],
         notes=data["notes"],
+        extra=data.get("extra") or {},
     )

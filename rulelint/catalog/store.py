@@ -104,7 +104,7 @@ class Catalog:
         self._bulk = True
         self._reach_lookups = REACH_PRELOAD_AFTER
         self.reach(("", "", ""))
-        _ = self._rule_keys, self._category_rules, self._in_stats
+        _ = self._rule_keys, self._category_rules, self._in_stats, self._indicator_index
 
     def verify(self) -> None:
         """Full integrity check (reads every page): for ``catalog info --verify``."""
@@ -243,15 +243,20 @@ class Catalog:
         return [r for r in rules if r in reading]
 
     def peer_exclusions(
-        self, pages: tuple[str, ...], categories: tuple[str, ...]
+        self, pages: tuple[str, ...], categories: tuple[str, ...], platforms: tuple[str, ...] = ()
     ) -> tuple[list[int], list[tuple[Key, int]]]:
-        """Rules under these technique pages reading these event categories, and the exclusions
-        they carry with how many carry each, most carried first (cached: rules share pages)."""
-        cache_key = (pages, categories)
+        """Rules under these technique pages reading these event categories (on these platforms,
+        when the rule names some), and the exclusions they carry with how many carry each, most
+        carried first (cached: rules share pages)."""
+        cache_key = (pages, categories, platforms)
         found = self._peer_cache.get(cache_key)
         if found is not None:
             return found
         rules = self.rules_reading(self.technique_rules(pages), categories)
+        if platforms:
+            wanted = set(platforms)
+            declared = self._rule_platforms
+            rules = [r for r in rules if not declared.get(r) or declared[r] & wanted]
         counts: Counter[Key] = Counter()
         self._peer_lookups += 1
         if self._peer_lookups > PEER_PRELOAD_AFTER:
@@ -291,6 +296,14 @@ class Catalog:
         return {
             rule: (frozenset(indicators.get(rule, ())), frozenset(exclusions.get(rule, ())))
             for rule in indicators.keys() | exclusions.keys()
+        }
+
+    @cached_property
+    def _rule_platforms(self) -> dict[int, frozenset[str]]:
+        """Platforms each rule declares (a Windows exclusion is no advice for a Linux rule)."""
+        return {
+            rule: frozenset(p for p in platforms.split(",") if p)
+            for rule, platforms in self.db.execute("SELECT id, platforms FROM rules")
         }
 
     @cached_property
@@ -343,6 +356,9 @@ class Catalog:
         return entry
 
     def indicators_of(self, rules: Sequence[int]) -> dict[int, set[Key]]:
+        if self._bulk:
+            keys = self._rule_keys
+            return {rule: set(keys[rule][0]) for rule in rules if rule in keys}
         by_rule: dict[int, set[Key]] = {}
         for chunk in _chunks(rules):
             rows = self.db.execute(
@@ -399,13 +415,23 @@ class Catalog:
 
     def rules_with_indicator(self, key: Key) -> list[int]:
         if self._bulk:
-            return [rule for rule, (indicators, _) in self._rule_keys.items() if key in indicators]
+            return self._indicator_index.get(key, [])
         rows = self.db.execute(
             f"SELECT DISTINCT p.rule FROM predicates p JOIN rules r ON r.id = p.rule WHERE p.role = {ROLE_INDICATOR} "
             "AND p.field = ? AND p.operator = ? AND p.value = ? AND r.in_stats",
             key,
         )
         return [rule for (rule,) in rows]
+
+    @cached_property
+    def _indicator_index(self) -> dict[Key, list[int]]:
+        index: dict[Key, list[int]] = {}
+        in_stats = self._in_stats
+        for rule, (indicators, _) in sorted(self._rule_keys.items()):
+            if rule in in_stats:
+                for key in indicators:
+                    index.setdefault(key, []).append(rule)
+        return index
 
     def vendor_fields_for_category(self, vendor: str, category: str) -> tuple[set[str], int]:
         """Raw fields that rules of a vendor reading a category of events use, and how many rules."""

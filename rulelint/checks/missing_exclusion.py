@@ -190,7 +190,9 @@ class MissingExclusion(Check):
             return None
         catalog = context.catalog
         everyone, support = catalog.peer_exclusions(
-            tuple(context.pages), tuple(sorted(event_categories(rule.events)))
+            tuple(context.pages),
+            tuple(sorted(event_categories(rule.events))),
+            tuple(sorted(rule.platforms)),
         )
         own = set(context.own).intersection(everyone)
         if not own:

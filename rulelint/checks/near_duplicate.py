@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from rulelint.checks.base import Check, Context, Finding
 
 MIN_INDICATORS = 3
+MAX_CANDIDATES = 300
 
 
 class NearDuplicate(Check):
@@ -30,6 +31,8 @@ class NearDuplicate(Check):
         if len(mine) < MIN_INDICATORS:
             return []
         rarest = min(mine, key=lambda key: (context.catalog.reach(key), key))
+        if context.catalog.reach(rarest) > MAX_CANDIDATES:
+            return []  # even the rarest indicator is common: no rule shares 90 % with this one cheaply
         candidates = [
             r for r in context.catalog.rules_with_indicator(rarest) if r not in set(context.own)
         ]

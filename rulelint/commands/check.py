@@ -76,6 +76,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)"
     )
     check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse every file (do not use or fill the parse cache)",
+    )
+    check.add_argument(
         "--no-fixes", action="store_true", help="do not print suggested fixes in text output"
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
@@ -163,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
     from rulelint.checks.base import severity_rank
     from rulelint.checks.registry import lookup
     from rulelint.engine import Checker, check_paths
+    from rulelint.formats.parsecache import ParseCache
     from rulelint.gitdiff import GitError, changed_lines
     from rulelint.progress import Progress
     from rulelint.reporters.registry import FORMATS as WRITERS
@@ -187,7 +193,8 @@ def run(args: argparse.Namespace) -> int:
     catalog = _catalog(args, config)
     files = _files(args, settings)
     wants_edits = args.format == "sarif" or any(kind == "sarif" for kind, _ in extra_reports)
-    checker = Checker(catalog, settings, edits=wants_edits)
+    cache = None if args.no_cache or os.environ.get("RULELINT_NO_CACHE") else ParseCache()
+    checker = Checker(catalog, settings, edits=wants_edits, cache=cache)
     reports = []
     skipped = 0
     progress = Progress.for_terminal()

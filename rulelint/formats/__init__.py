@@ -14,6 +14,7 @@ from functools import cache
 
 from rulelint.formats.base import Reader, ReadResult
 from rulelint.formats.errors import RuleReadError
+from rulelint.formats.parsecache import ParseCache
 from rulelint.formats.sigma.reader import SigmaReader
 
 #: Default upper bound on one rule file (the largest public rule is about 300 KB).
@@ -95,7 +96,11 @@ def read_bytes(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
 
 
 def read_rule_file(
-    path: str, *, max_bytes: int = MAX_FILE_BYTES, reader: Reader | None = None
+    path: str,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    reader: Reader | None = None,
+    cache: ParseCache | None = None,
 ) -> ReadResult | None:
     """Read one file into rules. None when no reader recognizes it (and none was forced)."""
     try:
@@ -107,20 +112,33 @@ def read_rule_file(
         )
     except OSError as error:
         return ReadResult(path, "unknown", error=f"cannot read file: {error.strerror or error}")
+    key = cache.key(data) if cache is not None else ""
+    if cache is not None and reader is None:
+        hit = cache.get(key, path, text)
+        if hit is not None:
+            return hit
     if reader is None:
         reader = detect_format(path, text[:SNIFF_BYTES])
         if reader is None:
             return None
+    result = _read(reader, path, text)
+    if cache is not None:
+        cache.put(key, result)
+    return result
+
+
+def _read(reader: Reader, path: str, text: str) -> ReadResult:
     try:
         rules = reader.read(path, text)
     except RuleReadError as error:
         return ReadResult(path, reader.format, error=str(error), error_line=error.line, text=text)
     except RecursionError:
-        return ReadResult(path, reader.format, error="rule is nested too deeply to read")
+        return ReadResult(path, reader.format, error="rule is nested too deeply to read", text=text)
     except Exception as error:  # a reader bug must not take the whole run down
         return ReadResult(
             path,
             reader.format,
             error=f"internal error while reading: {type(error).__name__}: {error}",
+            text=text,
         )
     return ReadResult(path, reader.format, rules=rules, text=text)
