@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# the tests never touch the user's cache: parse cache and combined catalogs go to a scratch folder
+os.environ["RULELINT_CACHE_DIR"] = tempfile.mkdtemp(prefix="rulelint-test-cache-")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
