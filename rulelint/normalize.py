@@ -5,17 +5,12 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from rulelint.formats.base import ReadResult
-from rulelint.model import Predicate, Rule, node_to_dict
+from rulelint.model import Predicate, Rule, node_to_dict, predicate_to_dict
 
 
 def _item(predicate: Predicate) -> dict[str, Any]:
-    return {
-        "field": predicate.field,
-        "canonical_field": predicate.canonical_field,
-        "operator": predicate.operator,
-        "value": predicate.value,
-        "line": predicate.line,
-    }
+    item = predicate_to_dict(predicate)
+    return {key: item[key] for key in ("field", "canonical_field", "operator", "value", "line")}
 
 
 def normalized_rule(rule: Rule) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -71,3 +73,18 @@ detection:
     condition: selection  # trailing comment
 level: medium
 """
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in a scratch repository with a fixed identity; its output, stripped."""
+    identity = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    identity |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    result = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **identity},
+    )
+    return result.stdout.strip()

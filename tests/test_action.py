@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.helpers import LACKING, build, peer_corpus, sigma_rule, write
+from tests.helpers import LACKING, build, git, peer_corpus, sigma_rule, write
 
 REPO = Path(__file__).resolve().parent.parent
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
@@ -124,19 +124,6 @@ def parse_outputs(text: str) -> dict[str, str]:
             key, value = line.split("=", 1)
             values[key] = value
     return values
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env
-    ).stdout.strip()
 
 
 @pytest.fixture(scope="module")

@@ -13,20 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import LACKING, peer_corpus, sigma_rule, write
+from tests.helpers import LACKING, git, peer_corpus, sigma_rule, write
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def git(repo: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
 
 
 @pytest.fixture(scope="module")
