@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from rulelint.formats.base import Reader, ReadResult
+from rulelint.formats.elastic.reader import ElasticReader
 from rulelint.formats.errors import RuleReadError
 from rulelint.formats.sigma.reader import SigmaReader
 
@@ -19,6 +20,7 @@ SNIFF_BYTES = 16 * 1024
 
 READERS: list[Reader] = [
     SigmaReader(),
+    ElasticReader(),
 ]
 
 
