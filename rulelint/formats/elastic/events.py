@@ -42,6 +42,7 @@ SELECTION_FIELDS = {
     "event.code": "codes",
     "host.os.type": "os",
     "host.os.platform": "os",
+    "event.module": "modules",
 }
 
 
@@ -57,6 +58,7 @@ class Selection:
     providers: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     os: list[str] = field(default_factory=list)
+    modules: list[str] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
 
 
@@ -140,6 +142,8 @@ def rule_events(expression: Node | None, indexes: list[str], platforms: list[str
         keys.extend(key for row in _rows("action") if row[1] == action for key in row[3].split())
     for dataset in chosen.datasets:
         keys.extend(_keys_for("dataset", dataset))
+    for module in chosen.modules:
+        keys.extend(key for row in _rows("module") if row[1] == module for key in row[3].split())
     for name in chosen.fields:
         keys.extend(key for row in _rows("field") if row[1] == name for key in row[3].split())
     keys.extend(windows_events(chosen, indexes, platforms))
