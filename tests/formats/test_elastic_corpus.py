@@ -115,5 +115,5 @@ def test_machine_learning_rules(results: dict[str, ReadResult]) -> None:
         if r.extra["type"] == "machine_learning"
     ]
     assert len(ml) >= 100
-    assert all(r.expression is None and r.language == "" and r.notes for r in ml)
+    assert all(r.expression is None and r.language == "" and r.events == ["elastic:ml"] for r in ml)
     assert sum(1 for r in ml if r.techniques) / len(ml) > 0.8

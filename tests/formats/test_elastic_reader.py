@@ -182,6 +182,7 @@ type = "machine_learning"
     assert rule.expression is None and rule.language == ""
     assert rule.notes == ["machine_learning rule: no query, catalogued without predicates"]
     assert rule.extra["machine_learning_job_id"] == ["v3_windows_anomalous_process"]
+    assert rule.events == ["elastic:ml"] and rule.platforms == ["windows"]
 
 
 def test_deprecated_and_building_block_rules() -> None:

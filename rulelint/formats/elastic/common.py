@@ -248,7 +248,7 @@ class RegexLexer(Lexer):
         match_at = pattern.match
         keywords = self.KEYWORDS
         operators = self.OPERATORS
-        new_token = Token._future_new  # Token() without its keyword-argument checks
+        new_token = getattr(Token, "_future_new", Token)  # Token() without its keyword checks
         line = 1
         line_start = 0
         position = 0

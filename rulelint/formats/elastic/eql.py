@@ -136,9 +136,7 @@ def list_items(token: Token) -> list[Token]:
         value = match.group()
         if kind != "COMMENT":
             items.append(
-                Token._future_new(
-                    kind, value, (token.start_pos or 0) + start, line, start - line_start + 1
-                )
+                Token(kind, value, (token.start_pos or 0) + start, line, start - line_start + 1)
             )
         if "\n" in value:
             line += value.count("\n")

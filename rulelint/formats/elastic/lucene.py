@@ -9,7 +9,6 @@ on keyword fields are case-sensitive, so values keep their case.
 from __future__ import annotations
 
 from luqum import tree as lq
-from luqum.exceptions import ParseError
 from luqum.parser import parser as _luqum_parser
 
 from rulelint.formats.elastic.common import QueryContext
@@ -29,7 +28,7 @@ class LuceneError(ValueError):
 def parse_lucene(text: str) -> lq.Item:
     try:
         return _luqum_parser.parse(text)
-    except (ParseError, Exception) as error:  # luqum raises plain exceptions for some input
+    except Exception as error:  # luqum raises ParseError, and plain exceptions for some input
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise LuceneError(f"Lucene syntax error: {detail}") from None
 

@@ -45,6 +45,15 @@ THREAT_ID = re.compile(r"^[ \t]*id[ \t]*=[ \t]*[\"']((?:T|TA)\d{4}(?:\.\d{3})?)[
 
 LANGUAGES = ("kuery", "eql", "esql", "lucene")
 NO_QUERY_TYPES = ("machine_learning",)
+#: Kibana's language for a rule that names none: KQL, except for the EQL and ES|QL rule types
+DEFAULT_LANGUAGES = {
+    "eql": "eql",
+    "esql": "esql",
+    "query": "kuery",
+    "threshold": "kuery",
+    "new_terms": "kuery",
+    "threat_match": "kuery",
+}
 
 
 def _text(value: Any) -> str:
@@ -81,7 +90,7 @@ class ElasticReader:
     ) -> Rule:
         notes: list[str] = []
         rule_type = _text(rule.get("type"))
-        language = _text(rule.get("language"))
+        language = _text(rule.get("language")) or DEFAULT_LANGUAGES.get(rule_type, "")
         query = rule.get("query")
         index = rule.get("index") or []
         if not isinstance(index, list):
@@ -128,7 +137,10 @@ class ElasticReader:
         building_block = _text(rule.get("building_block_type"))
         if building_block:
             extra["building_block_type"] = building_block
-        tags = [str(t) for t in rule.get("tags") or [] if isinstance(t, (str, int))]
+        raw_tags = rule.get("tags")
+        tags = (
+            [str(t) for t in raw_tags if isinstance(t, str)] if isinstance(raw_tags, list) else []
+        )
         attack_tags = _attack_tags(rule.get("threat"), text)
         maturity = _text(metadata.get("maturity"))
         platforms = rule_platforms(tags, expression)
@@ -144,7 +156,9 @@ class ElasticReader:
             techniques=sorted({t.id for t in attack_tags if t.kind == "technique"}),
             tactics=sorted({t.id for t in attack_tags if t.kind == "tactic"}),
             platforms=platforms,
-            events=rule_events(expression, indexes, platforms),
+            events=["elastic:ml"]
+            if rule_type in NO_QUERY_TYPES
+            else rule_events(expression, indexes, platforms),
             attack_tags=attack_tags,
             line=rule_line or 1,
             deprecated=maturity == "deprecated" or "/_deprecated/" in path.replace("\\", "/"),
@@ -174,6 +188,8 @@ class ElasticReader:
         except (KueryError, EqlError, EsqlError, LuceneError) as error:
             line = ctx.first_line + error.line - 1 if error.line else ctx.first_line
             raise RuleReadError(str(error), line) from None
+        except RecursionError:
+            raise RuleReadError("query is nested too deeply to read", ctx.first_line) from None
         raise RuleReadError(
             f"unknown query language {language!r} (expected one of {', '.join(LANGUAGES)})",
             ctx.first_line,
