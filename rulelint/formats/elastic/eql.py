@@ -30,6 +30,7 @@ from rulelint.formats.elastic.common import (
     first_line_of,
     flip_comparison,
     length_predicate,
+    plain_rule_names,
     token_pattern,
 )
 from rulelint.model import And, Node, Not, Predicate, all_of, any_of, iter_predicates
@@ -194,6 +195,7 @@ class EqlLexer(RegexLexer):
 
 
 _PARSER = Lark(GRAMMAR, parser="lalr", lexer=EqlLexer, maybe_placeholders=False)
+plain_rule_names(_PARSER)
 
 #: EQL functions that are predicates: name -> canonical operator of their values.
 PREDICATE_FUNCTIONS = {

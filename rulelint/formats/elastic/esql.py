@@ -32,6 +32,7 @@ from rulelint.formats.elastic.common import (
     first_line_of,
     flip_comparison,
     length_predicate,
+    plain_rule_names,
     token_pattern,
 )
 from rulelint.model import Node, Not, all_of, any_of
@@ -172,6 +173,7 @@ _PARSER = Lark(
     maybe_placeholders=False,
     start=["from_cmd", "where_cmd", "eval_cmd", "stats_cmd"],
 )
+plain_rule_names(_PARSER)
 
 _SEGMENT_TOKEN = re.compile(
     r'"""(?:[^"]|"(?!""))*"""|"(?:\\[\s\S]|[^"\\])*"|//[^\n]*|/\*(?:[^*]|\*+[^*/])*\*+/|`(?:``|[^`])*`|\||[^"|/`]+|/'

@@ -19,6 +19,7 @@ from rulelint.formats.elastic.common import (
     QueryContext,
     RegexLexer,
     first_line_of,
+    plain_rule_names,
     token_pattern,
 )
 from rulelint.model import Node, Not, all_of, any_of
@@ -70,6 +71,7 @@ class KueryLexer(RegexLexer):
 
 
 _PARSER = Lark(GRAMMAR, parser="lalr", lexer=KueryLexer, maybe_placeholders=False)
+plain_rule_names(_PARSER)
 
 SPECIAL = set('\\():<>"*{}')
 SIMPLE_ESCAPES = {"t": "\t", "r": "\r", "n": "\n"}
