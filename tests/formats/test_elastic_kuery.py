@@ -170,3 +170,14 @@ def test_syntax_errors_have_a_line(query: str, line: int) -> None:
         parse_kuery(query)
     assert error.value.line == line
     assert "KQL syntax error" in str(error.value)
+
+
+def test_whitespace_escapes_in_a_quoted_path_are_read_as_kibana_does_and_noted() -> None:
+    node, ctx = read('file.directory : "C:\\Agent\\tmp"', first_line=9)
+    assert node.value == "C:\\Agent\tmp"  # type: ignore[union-attr]
+    assert ctx.notes == [
+        "KQL: the quoted value at line 9 has \\t, \\r or \\n, which Kibana reads as a tab"
+        " or a line break (a backslash is written \\\\)"
+    ]
+    _, ctx = read('file.directory : "C:\\\\Agent\\\\tmp"')
+    assert ctx.notes == []

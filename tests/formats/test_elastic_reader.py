@@ -319,8 +319,9 @@ def test_sequence_rule() -> None:
 @pytest.mark.parametrize(
     ("text", "message", "line"),
     [
-        ("[rule]\nname = 'a'\nname = 'b'\n", "duplicate key", 3),
-        ("[rule]\nname = 'a'\n[rule]\ntype = 'query'\n", "duplicate key", 3),
+        ("[rule]\nname = 'a'\nname = 'b'\n", "duplicate key 'name'", 3),
+        ("[rule]\nname = 'a'\n[rule]\ntype = 'query'\n", "duplicate table [rule]", 3),
+        ("[[rule.threat]]\nid = 1\n[rule.threat]\n", "duplicate table [rule.threat]", 3),
         ("[rule]\nquery = '''\nx : y\n", "invalid TOML", 0),
         ("[metadata]\nmaturity = 'production'\n", "no [rule] table", 0),
     ],

@@ -387,6 +387,10 @@ class EqlConverter:
             self.skip(node, "comparison of a computed value")
             return None
         if right.kind == "field":
+            if symbol not in ("==", "!="):
+                self.skip(node, "an ordering of two fields")
+                return None
+            # like Sigma's fieldref modifier: value ``fieldref:<other field>`` (canonical here)
             reference = f"fieldref:{self.ctx.fields.canonical(right.text)}"
             predicate = self.ctx.predicate(
                 left.text,
@@ -397,13 +401,7 @@ class EqlConverter:
                 raw_value=right.text,
                 cased=True,
             )
-            return (
-                Not(predicate)
-                if symbol == "!="
-                else predicate
-                if symbol == "=="
-                else self.skip(node, "field-to-field ordering")
-            )
+            return Not(predicate) if symbol == "!=" else predicate
         if right.kind in ("call", "other"):
             self.skip(node, "comparison with a computed value")
             return None

@@ -9,6 +9,7 @@ keyword fields case-sensitively, so values keep their case.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from lark import Lark, Token, Tree
@@ -73,6 +74,7 @@ class KueryLexer(RegexLexer):
 _PARSER = Lark(GRAMMAR, parser="lalr", lexer=KueryLexer, maybe_placeholders=False)
 plain_rule_names(_PARSER)
 
+_WHITESPACE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[trn]")
 SPECIAL = set('\\():<>"*{}')
 SIMPLE_ESCAPES = {"t": "\t", "r": "\r", "n": "\n"}
 
@@ -286,6 +288,11 @@ class KueryConverter:
         ctx = self.ctx
         if literal.quoted:
             text = unquote(literal.text)
+            if any(c in text for c in "\t\r\n") and _WHITESPACE_ESCAPE.search(literal.text):
+                ctx.note(
+                    f"KQL: the quoted value at line {ctx.line(literal.token)} has \\t, \\r or \\n,"
+                    " which Kibana reads as a tab or a line break (a backslash is written \\\\)"
+                )
             how = ":" if field else "keyword"
             return ctx.predicate(
                 field, "eq", text, literal.token, how=how, raw_value=text, cased=field is not None

@@ -74,7 +74,7 @@ class ElasticReader:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            raise _toml_error(error) from None
+            raise _toml_error(error, text) from None
         rule = data.get("rule")
         if not isinstance(rule, Mapping):
             raise RuleReadError("no [rule] table: not an Elastic detection rule")
@@ -127,7 +127,8 @@ class ElasticReader:
             expression = simplify(expression)
             if expression is None:
                 notes.append(
-                    "query selects no field values (it matches every event of its indexes)"
+                    "query has no event predicates (conditions on aggregates or computed values"
+                    " are not predicates): it selects every event of its indexes"
                 )
         for key in ("threshold", "new_terms", "alert_suppression"):
             if key in rule:
@@ -223,13 +224,21 @@ class ElasticReader:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _toml_error(error: Exception) -> RuleReadError:
+def _toml_error(error: Exception, text: str) -> RuleReadError:
+    """The TOML library's error, with its line; a duplicate names the key or table it repeats."""
     message = str(error)
     position = TOML_POSITION.search(message)
     line = int(position.group(1)) if position else 0
     detail = TOML_POSITION.sub("", message).strip()
     if TOML_DUPLICATE.search(message):
-        return RuleReadError(f"invalid TOML: duplicate key or table ({detail})", line)
+        source = text.splitlines()[line - 1].strip() if 0 < line <= len(text.splitlines()) else ""
+        if source.startswith("["):
+            what = f"table {source.split('#', 1)[0].strip()}"
+        else:
+            what = f"key {source.split('=', 1)[0].strip()!r}" if "=" in source else "key or table"
+        return RuleReadError(
+            f"invalid TOML: duplicate {what} (each may be defined only once)", line
+        )
     return RuleReadError(f"invalid TOML: {detail}", line)
 
 
