@@ -86,7 +86,8 @@ def test_functions_that_are_predicates() -> None:
     query = (
         'from logs-*\n| where starts_with(process.name, "py") and ends_with(file.path, "/.bashrc") '
         'and cidr_match(destination.ip, "10.0.0.0/8", "192.168.0.0/16") and length(process.command_line) > 500 '
-        'and message : "failed password"'
+        'and message : "failed password" and contains(TO_LOWER(tls.client.ja3), "abc") '
+        'and mv_contains(github.reasons.code, "force_push")'
     )
     node, _, _ = read(query)
     assert shape(node) == (
@@ -96,6 +97,8 @@ def test_functions_that_are_predicates() -> None:
         ("or", "destination.ip cidr_match 10.0.0.0/8", "destination.ip cidr_match 192.168.0.0/16"),
         "length(process.command_line) gt 500",
         "message match failed password",
+        "tls.client.ja3 contains abc",
+        "github.reasons.code eq force_push",
     )
 
 

@@ -208,6 +208,8 @@ PREDICATE_FUNCTIONS = {
     "starts_with": "starts_with",
     "ends_with": "ends_with",
     "cidr_match": "cidr_match",
+    "contains": "contains",
+    "mv_contains": "eq",  # a multi-valued field holds the value
 }
 STRING_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 

@@ -104,8 +104,16 @@ class LuceneConverter:
             return self.word(item, field)
         if isinstance(item, lq.Phrase):
             value = item.value[1:-1].replace('\\"', '"')
+            how = ":" if field else "keyword"
+            # term queries on keyword fields are case-sensitive; field-less text search is not
             return self.ctx.make(
-                field, "eq", value, line=self.line(item), how=":", raw_value=item.value, cased=True
+                field,
+                "eq",
+                value,
+                line=self.line(item),
+                how=how,
+                raw_value=item.value,
+                cased=field is not None,
             )
         if isinstance(item, lq.Regex):
             value = item.value[1:-1]
@@ -169,7 +177,7 @@ class LuceneConverter:
             line=self.line(item),
             how=":" if field else "keyword",
             raw_value=item.value,
-            cased=True,
+            cased=field is not None,
         )
 
 
