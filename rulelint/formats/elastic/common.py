@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from lark import Token
+from lark import Lark, Token
 from lark.lexer import Lexer
 
 from rulelint.model import Node, Not, Predicate
@@ -217,6 +217,22 @@ class LexError(ValueError):
 
 
 _SPACE = re.compile(r"\s*")
+
+
+def build_parser(name: str, grammar: str, lexer: type, **options: Any) -> Lark:
+    """An LALR parser for a grammar with its custom lexer (callers cache it: built on first use).
+
+    Uses ``rulelint.formats.grammar.lalr_parser`` (the per-user table cache) when the package
+    has it, plain lark otherwise.
+    """
+    try:
+        from rulelint.formats.grammar import lalr_parser  # type: ignore[import-not-found]
+    except ImportError:
+        parser = Lark(grammar, parser="lalr", lexer=lexer, maybe_placeholders=False, **options)
+    else:
+        parser = lalr_parser(name, grammar, lexer=lexer, maybe_placeholders=False, **options)
+    plain_rule_names(parser)
+    return parser
 
 
 def plain_rule_names(parser: object) -> None:

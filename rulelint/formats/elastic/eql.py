@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import ClassVar
 
 from lark import Lark, Token, Tree
@@ -25,12 +26,12 @@ from rulelint.formats.elastic.common import (
     LexError,
     QueryContext,
     RegexLexer,
+    build_parser,
     comparison_operator,
     field_name,
     first_line_of,
     flip_comparison,
     length_predicate,
-    plain_rule_names,
     token_pattern,
 )
 from rulelint.model import And, Node, Not, Predicate, all_of, any_of, iter_predicates
@@ -194,8 +195,10 @@ class EqlLexer(RegexLexer):
     }
 
 
-_PARSER = Lark(GRAMMAR, parser="lalr", lexer=EqlLexer, maybe_placeholders=False)
-plain_rule_names(_PARSER)
+@cache
+def _parser() -> Lark:
+    return build_parser("elastic-eql", GRAMMAR, EqlLexer)
+
 
 #: EQL functions that are predicates: name -> canonical operator of their values.
 PREDICATE_FUNCTIONS = {
@@ -221,7 +224,7 @@ class EqlError(ValueError):
 
 def parse_eql(text: str) -> Tree:
     try:
-        return _PARSER.parse(text)
+        return _parser().parse(text)
     except LexError as error:
         raise EqlError(f"EQL syntax error: {error}", error.line, error.column) from None
     except UnexpectedInput as error:

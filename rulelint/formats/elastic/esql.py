@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import ClassVar
 
 from lark import Lark, Token, Tree
@@ -27,12 +28,12 @@ from rulelint.formats.elastic.common import (
     LexError,
     QueryContext,
     RegexLexer,
+    build_parser,
     comparison_operator,
     field_name,
     first_line_of,
     flip_comparison,
     length_predicate,
-    plain_rule_names,
     token_pattern,
 )
 from rulelint.model import Node, Not, all_of, any_of
@@ -166,14 +167,13 @@ class EsqlLexer(RegexLexer):
 
 _FROM_START = re.compile(r"\s*(?:(?://[^\n]*|/\*(?:[^*]|\*+[^*/])*\*+/)\s*)*(?i:from)(?![\w.@])")
 
-_PARSER = Lark(
-    GRAMMAR,
-    parser="lalr",
-    lexer=EsqlLexer,
-    maybe_placeholders=False,
-    start=["from_cmd", "where_cmd", "eval_cmd", "stats_cmd"],
-)
-plain_rule_names(_PARSER)
+
+@cache
+def _parser() -> Lark:
+    return build_parser(
+        "elastic-esql", GRAMMAR, EsqlLexer, start=["from_cmd", "where_cmd", "eval_cmd", "stats_cmd"]
+    )
+
 
 _SEGMENT_TOKEN = re.compile(
     r'"""(?:[^"]|"(?!""))*"""|"(?:\\[\s\S]|[^"\\])*"|//[^\n]*|/\*(?:[^*]|\*+[^*/])*\*+/|`(?:``|[^`])*`|\||[^"|/`]+|/'
@@ -266,7 +266,7 @@ def _segment(text: str, start: int, end: int) -> Segment:
 
 def parse_segment(segment: Segment, start: str) -> Tree:
     try:
-        return _PARSER.parse(segment.text, start=start)
+        return _parser().parse(segment.text, start=start)
     except LexError as error:
         line = error.line + segment.line - 1
         raise EsqlError(

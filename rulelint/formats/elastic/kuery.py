@@ -10,6 +10,7 @@ keyword fields case-sensitively, so values keep their case.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import ClassVar
 
 from lark import Lark, Token, Tree
@@ -19,8 +20,8 @@ from rulelint.formats.elastic.common import (
     LexError,
     QueryContext,
     RegexLexer,
+    build_parser,
     first_line_of,
-    plain_rule_names,
     token_pattern,
 )
 from rulelint.model import Node, Not, all_of, any_of
@@ -71,8 +72,10 @@ class KueryLexer(RegexLexer):
     }
 
 
-_PARSER = Lark(GRAMMAR, parser="lalr", lexer=KueryLexer, maybe_placeholders=False)
-plain_rule_names(_PARSER)
+@cache
+def _parser() -> Lark:
+    return build_parser("elastic-kuery", GRAMMAR, KueryLexer)
+
 
 _WHITESPACE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[trn]")
 SPECIAL = set('\\():<>"*{}')
@@ -90,7 +93,7 @@ class KueryError(ValueError):
 
 def parse_kuery(text: str) -> Tree:
     try:
-        return _PARSER.parse(text)
+        return _parser().parse(text)
     except LexError as error:
         raise KueryError(f"KQL syntax error: {error}", error.line, error.column) from None
     except UnexpectedInput as error:
