@@ -171,7 +171,7 @@ _FROM_START = re.compile(r"\s*(?:(?://[^\n]*|/\*(?:[^*]|\*+[^*/])*\*+/)\s*)*(?i:
 @cache
 def _parser() -> Lark:
     return build_parser(
-        "elastic-esql", GRAMMAR, EsqlLexer, start=["from_cmd", "where_cmd", "eval_cmd", "stats_cmd"]
+        "elastic-esql", GRAMMAR, EsqlLexer, start=("from_cmd", "where_cmd", "eval_cmd", "stats_cmd")
     )
 
 
