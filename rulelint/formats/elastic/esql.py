@@ -40,6 +40,8 @@ from rulelint.model import Node, Not, all_of, any_of
 from rulelint.vocab.values import canonical_number
 
 GRAMMAR = r"""
+// one command of the pipeline; the reader picks the commands that select events
+?start: from_cmd | where_cmd | eval_cmd | stats_cmd
 from_cmd: FROM source (_COMMA source)* metadata?
 source: INDEX | STRING
 metadata: METADATA NAME (_COMMA NAME)*
@@ -170,9 +172,7 @@ _FROM_START = re.compile(r"\s*(?:(?://[^\n]*|/\*(?:[^*]|\*+[^*/])*\*+/)\s*)*(?i:
 
 @cache
 def _parser() -> Lark:
-    return build_parser(
-        "elastic-esql", GRAMMAR, EsqlLexer, start=("from_cmd", "where_cmd", "eval_cmd", "stats_cmd")
-    )
+    return build_parser("elastic-esql", GRAMMAR, EsqlLexer)
 
 
 _SEGMENT_TOKEN = re.compile(
@@ -264,9 +264,10 @@ def _segment(text: str, start: int, end: int) -> Segment:
     return segment
 
 
-def parse_segment(segment: Segment, start: str) -> Tree:
+def parse_segment(segment: Segment, command: str) -> Tree:
+    """One command's parse tree; ``command`` (``where_cmd`` ...) is the rule it must be."""
     try:
-        return _parser().parse(segment.text, start=start)
+        tree = _parser().parse(segment.text)
     except LexError as error:
         line = error.line + segment.line - 1
         raise EsqlError(
@@ -285,6 +286,11 @@ def parse_segment(segment: Segment, start: str) -> Tree:
         ) from None
     except LarkError as error:
         raise EsqlError(f"ES|QL syntax error: {first_line_of(str(error))}", segment.line) from None
+    if tree.data != command:  # e.g. a FROM keyword where a WHERE command was expected
+        raise EsqlError(
+            f"ES|QL syntax error: not a {segment.command.upper()} command", segment.line
+        )
+    return tree
 
 
 def unescape_string(token: Token) -> str:
