@@ -164,6 +164,19 @@ def test_kuery_threshold_and_new_terms_rules_contribute_their_query() -> None:
     assert rule.events == ["ecs:authentication"]
 
 
+def test_extra_holds_json_data_even_for_toml_dates() -> None:
+    import json
+
+    extra = '[rule.new_terms]\nfield = "new_terms_fields"\nvalue = ["host.id"]\nsince = 2024-01-01T00:00:00Z\n'
+    rule = read(rule_text("event.category:process", "kuery", "new_terms", extra))
+    assert rule.extra["new_terms"] == {
+        "field": "new_terms_fields",
+        "value": ["host.id"],
+        "since": "2024-01-01T00:00:00+00:00",
+    }
+    json.dumps(rule.extra)
+
+
 def test_machine_learning_rule_has_no_expression() -> None:
     text = """[metadata]
 maturity = "production"

@@ -107,7 +107,7 @@ class ElasticReader:
             notes.append(f"{rule_type} rule: no query, catalogued without predicates")
             job = rule.get("machine_learning_job_id")
             if job:
-                extra["machine_learning_job_id"] = job
+                extra["machine_learning_job_id"] = _plain(job)
         else:
             if not isinstance(query, str):
                 raise RuleReadError("'query' must be a string", _query_position(text, "")[0])
@@ -132,7 +132,7 @@ class ElasticReader:
                 )
         for key in ("threshold", "new_terms", "alert_suppression"):
             if key in rule:
-                extra[key] = rule[key]
+                extra[key] = _plain(rule[key])
         if rule_type == "threat_match":
             notes.append("threat_match rule: the indicator side (threat_query) is not read")
         building_block = _text(rule.get("building_block_type"))
@@ -166,7 +166,7 @@ class ElasticReader:
             notes=notes,
             extra={
                 **extra,
-                "risk_score": rule.get("risk_score"),
+                "risk_score": _plain(rule.get("risk_score")),
                 "tags": tags,
                 "maturity": maturity,
             },
@@ -222,6 +222,18 @@ class ElasticReader:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """TOML values as JSON data (dates and times as ISO text), so ``Rule.extra`` can be stored."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else str(value)
 
 
 def _toml_error(error: Exception, text: str) -> RuleReadError:
