@@ -13,6 +13,7 @@ import subprocess
 from functools import cache
 
 from rulelint.formats.base import Reader, ReadResult
+from rulelint.formats.elastic.reader import ElasticReader
 from rulelint.formats.errors import RuleReadError
 from rulelint.formats.parsecache import ParseCache
 from rulelint.formats.sigma.reader import SigmaReader
@@ -23,6 +24,7 @@ SNIFF_BYTES = 16 * 1024
 
 READERS: list[Reader] = [
     SigmaReader(),
+    ElasticReader(),
 ]
 
 

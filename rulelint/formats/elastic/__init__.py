@@ -1,0 +1,1 @@
+"""Elastic detection rules: TOML files with KQL, EQL, ES|QL or Lucene queries."""
