@@ -22,6 +22,7 @@ CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 #: Per reader format: corpus folders to sample seeds from (when the corpora are present).
 SEED_FOLDERS: dict[str, list[str]] = {
     "sigma": ["sigma/rules", "sigma/deprecated"],
+    "elastic-toml": ["elastic/rules", "elastic/rules_building_block"],
 }
 
 #: Per reader format: hand-written seeds (used always).
@@ -69,7 +70,7 @@ SPECIALS = [
 
 
 def seeds(reader: Reader, per_folder: int = 40) -> list[str]:
-    texts = list(INLINE_SEEDS.get(reader.format, []))
+    texts = list(INLINE_SEEDS.get(reader.format, [])) or [f"# {reader.format}\n"]
     for folder in SEED_FOLDERS.get(reader.format, []):
         root = CORPORA / folder
         if not root.is_dir():

@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rulelint.attack import default_attack
 from rulelint.formats.base import ExclusionFix
-from rulelint.formats.elastic.common import MAX_QUERY_CHARS, QueryContext
-from rulelint.formats.elastic.eql import EqlError, eql_to_node
-from rulelint.formats.elastic.esql import EsqlError, esql_to_query
 from rulelint.formats.elastic.events import rule_events, rule_platforms
-from rulelint.formats.elastic.kuery import KueryError, kuery_to_node
-from rulelint.formats.elastic.lucene import LuceneError, lucene_to_node
-from rulelint.formats.elastic.snippets import exclusion_snippet
 from rulelint.formats.errors import RuleReadError
 from rulelint.model import AttackTag, Node, Not, Rule, all_of, any_of, simplify
 from rulelint.vocab.values import operator_for_parts, split_wildcards
+
+if TYPE_CHECKING:  # the grammars (lark, luqum) load on the first Elastic rule, not at import
+    from rulelint.formats.elastic.common import QueryContext
 
 try:  # tomli (a dependency on 3.10) is the same parser compiled with mypyc: 3-4x faster
     import tomli as tomllib
@@ -111,6 +108,8 @@ class ElasticReader:
         else:
             if not isinstance(query, str):
                 raise RuleReadError("'query' must be a string", _query_position(text, "")[0])
+            from rulelint.formats.elastic.common import MAX_QUERY_CHARS, QueryContext
+
             if len(query) > MAX_QUERY_CHARS:
                 raise RuleReadError(
                     f"query is {len(query):,} characters, over the {MAX_QUERY_CHARS:,} limit"
@@ -176,6 +175,11 @@ class ElasticReader:
         self, language: str, query: str, ctx: QueryContext, category_field: str
     ) -> tuple[Node | None, list[str]]:
         """The query's expression (and ES|QL FROM indexes); syntax errors at their file line."""
+        from rulelint.formats.elastic.eql import EqlError, eql_to_node
+        from rulelint.formats.elastic.esql import EsqlError, esql_to_query
+        from rulelint.formats.elastic.kuery import KueryError, kuery_to_node
+        from rulelint.formats.elastic.lucene import LuceneError, lucene_to_node
+
         try:
             if language == "kuery":
                 return kuery_to_node(query, ctx), []
@@ -218,6 +222,8 @@ class ElasticReader:
         return all_of(nodes)
 
     def exclusion_snippet(self, rule: Rule, fixes: list[ExclusionFix]) -> str | None:
+        from rulelint.formats.elastic.snippets import exclusion_snippet
+
         return exclusion_snippet(rule.language, fixes)
 
 
