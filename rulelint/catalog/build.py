@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rulelint.attack import Attack, default_attack
+from rulelint.catalog.compress import pack, unpack, zdict_id
 from rulelint.catalog.noise import noise_score
 from rulelint.catalog.schema import INDEXES, ROLE_EXCLUSION, ROLE_INDICATOR, SCHEMA_VERSION, TABLES
 from rulelint.catalog.serialize import rule_from_json, rule_to_json
@@ -75,15 +76,15 @@ def _previous_files(previous: Path | None) -> dict[tuple[str, str, str], ParsedF
         return {}
     try:
         connection = sqlite3.connect(f"file:{previous}?mode=ro", uri=True)
-        version = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if not version or int(version[0]) != SCHEMA_VERSION:
+        meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("schema") != str(SCHEMA_VERSION) or meta.get("zdict") != zdict_id():
             return {}
         rows = connection.execute(
             "SELECT s.name, f.id, f.path, f.sha1, f.format, f.error FROM files f JOIN sources s ON s.id = f.source"
         ).fetchall()
         bodies: dict[int, list[str]] = {}
         for file_id, body in connection.execute("SELECT file, body FROM rules ORDER BY id"):
-            bodies.setdefault(file_id, []).append(zlib.decompress(body).decode("utf-8"))
+            bodies.setdefault(file_id, []).append(unpack(body))
         connection.close()
     except (sqlite3.Error, zlib.error, ValueError):
         return {}  # an unreadable earlier catalog just means a full build
@@ -238,6 +239,7 @@ def _write(
             "attack": attack.version,
             "rules": str(len(rules)),
             "rules_in_stats": str(total),
+            "zdict": zdict_id(),
         }
         connection.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
         connection.executemany(
@@ -271,7 +273,7 @@ def _write(
             report.rules += 1
             report.in_stats += in_stats
             report.per_vendor[rule.vendor] += 1
-            body = zlib.compress(rule_to_json(rule).encode("utf-8"), 9)
+            body = pack(rule_to_json(rule))
             connection.execute(
                 "INSERT INTO rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (

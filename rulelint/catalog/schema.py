@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Tables, in creation order. Rows are inserted in a fixed order so a build is byte-reproducible.
 TABLES = """
@@ -47,7 +47,6 @@ INDEXES = """
 CREATE INDEX predicates_rule ON predicates (rule);
 CREATE INDEX rules_rule_id ON rules (rule_id);
 CREATE INDEX rule_events_category ON rule_events (category, rule);
-CREATE INDEX files_path ON files (source, path);
 """
 
 ROLE_INDICATOR = 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from rulelint.catalog.compress import zdict_id
 from rulelint.catalog.schema import ROLE_EXCLUSION, ROLE_INDICATOR, SCHEMA_VERSION
 from rulelint.vocab.fields import same_family
 from rulelint.vocab.tables import DATA_DIR
@@ -76,7 +77,7 @@ class Catalog:
             raise CatalogError(
                 f"catalog {self.path} is not a readable rulelint catalog ({error})"
             ) from None
-        if meta.get("schema") != str(SCHEMA_VERSION):
+        if meta.get("schema") != str(SCHEMA_VERSION) or meta.get("zdict", zdict_id()) != zdict_id():
             raise CatalogError(
                 f"catalog {self.path} has schema {meta.get('schema')!r}, this rulelint reads {SCHEMA_VERSION}: rebuild it"
             )
