@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from rulelint.model import Predicate
+
+NEGATED = re.compile(r"^\s*(?:!|not\b)|!=|<>|\bnot\b", re.IGNORECASE)
 
 OPERATOR_WORDS = {
     "eq": "==",
@@ -34,7 +38,9 @@ def written(
         return f"keyword '{value}'"
     if raw_field:
         operator = how or OPERATOR_WORDS.get(canonical[1], canonical[1])
-        return f"{raw_field} {operator} {value!r}" if value else f"{raw_field} {operator}"
+        if NEGATED.search(operator):  # a negated comparison names what it excludes: say that
+            operator = OPERATOR_WORDS.get(canonical[1], canonical[1])
+        return f"{raw_field} {operator} '{value}'" if value else f"{raw_field} {operator}"
     return canonical_text(canonical)
 
 
@@ -46,4 +52,4 @@ def canonical_text(key: tuple[str, str, str]) -> str:
     field, operator, value = key
     if operator in ("is_null", "is_not_null"):
         return f"{field} {OPERATOR_WORDS[operator]}"
-    return f"{field} {operator} {value!r}"
+    return f"{field} {operator} '{value}'"

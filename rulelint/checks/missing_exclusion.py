@@ -220,9 +220,10 @@ class MissingExclusion(Check):
         vendor_field, vendor_how = same_vendor[0] if same_vendor else (None, "")
         vendor_field = vendor_field or context.catalog.vendor_field(rule.vendor, field) or field
         display = peer.displays.most_common(1)[0][0] if peer.displays else value
-        raw_field = peer.raw_fields.most_common(1)[0][0] if peer.raw_fields else field
-        how = peer.hows.most_common(1)[0][0] if peer.hows else ""
-        shown = written(raw_field, how, display, peer.key)
+        if same_vendor:  # as this rule's own vendor writes it, else in the canonical vocabulary
+            shown = written(same_vendor[0][0], same_vendor[0][1], display, peer.key)
+        else:
+            shown = written(field, "", display, peer.key)
         techniques = ", ".join(sorted({page.split(".")[0] for page in context.pages}))
         reading = " or ".join(sorted(c.replace("_", " ") for c in categories))
         exclusion = ExclusionFix(

@@ -30,6 +30,11 @@ class Wildcard:
 MULTI = Wildcard("*")
 SINGLE = Wildcard("?")
 
+#: Windows paths are canonical on any drive: ``C:\Windows\`` is ``?:\Windows\``, the way Elastic
+#: rules write it, so the same indicator counts once whichever drive a rule names.
+ANY_DRIVE = "?"
+DRIVE_OPERATORS = frozenset({"eq", "starts_with", "contains", "wildcard"})
+
 Part = str | Wildcard
 
 
@@ -121,6 +126,16 @@ def operator_for_parts(parts: Sequence[Part]) -> tuple[str, str | None]:
     """
     if not parts:
         return "eq", ""
+    if (
+        len(parts) > 1
+        and parts[0] is SINGLE
+        and isinstance(parts[1], str)
+        and parts[1].startswith(":\\")
+    ):
+        # ?:\Windows\... is a path on any drive: the same indicator as C:\Windows\...
+        operator, value = operator_for_parts([ANY_DRIVE + parts[1], *parts[2:]])
+        if operator != "wildcard":
+            return operator, value
     leading = parts[0] is MULTI
     trailing = parts[-1] is MULTI
     if len(parts) == 1 and leading:
@@ -167,6 +182,8 @@ def make_predicate(
         raw_value = value
     if value is not None and not cased and operator != "regex_match":
         value = value.casefold()
+    if value and operator in DRIVE_OPERATORS and value[1:3] == ":\\" and value[0].isalpha():
+        value = ANY_DRIVE + value[1:]  # C:\Windows\... and ?:\Windows\... are one indicator
     canonical_field, operator, value = path_to_name(canonical_field, operator, value)
     return Predicate(
         field=raw_field,

@@ -35,7 +35,7 @@ def test_colon_is_a_case_insensitive_wildcard_match() -> None:
     assert [(p.operator, p.value, p.cased) for p in predicates[1:]] == [
         ("wildcard", "?:\\\\windows\\\\*.exe", False),
         ("contains", "\\temp\\", False),
-        ("eq", "c:\\x.dll", False),
+        ("eq", "?:\\x.dll", False),  # any drive: C:\ is ?:\
         ("starts_with", "a", False),
     ]
 
@@ -184,7 +184,7 @@ def test_sample_is_a_join() -> None:
 def test_comments_raw_strings_and_escapes() -> None:
     query = 'process where /* block\n comment */ process.command_line : """C:\\raw\\*""" // line comment\n  and a == "q\\"x\\\\y\\n"'
     node, _ = read(query)
-    assert [(p.value, p.line) for p in indicators(node)[1:]] == [("c:\\raw\\", 2), ('q"x\\y\n', 3)]
+    assert [(p.value, p.line) for p in indicators(node)[1:]] == [("?:\\raw\\", 2), ('q"x\\y\n', 3)]
 
 
 def test_unescape_string_unicode() -> None:

@@ -35,7 +35,7 @@ def test_wildcards_escapes_and_exists() -> None:
     node, _ = read("file.path:C\\:\\\\Temp\\\\* AND file.name:report?.doc AND _exists_:user.name")
     assert shape(node) == (
         "and",
-        "file.path starts_with C:\\Temp\\",
+        "file.path starts_with ?:\\Temp\\",
         "file.name wildcard report?.doc",
         "user.name is_not_null None",
     )

@@ -116,7 +116,7 @@ def test_predicate_lines_are_file_lines_of_the_query() -> None:
     ]
     (excluded,) = exclusions(rule.expression)
     assert (excluded.key, excluded.line) == (
-        ("process.parent.executable", "eq", "c:\\program files\\agent\\agent.exe"),
+        ("process.parent.executable", "eq", "?:\\program files\\agent\\agent.exe"),
         first + 2,
     )
     assert excluded.column == line_of_text_column(text, first + 2, '"C:')
@@ -231,7 +231,7 @@ negate = false
         "and",
         "event.category eq process",
         "process.name eq powershell.exe",
-        ("not", "file.path wildcard ?:\\\\program files\\\\*"),
+        ("not", "file.path starts_with ?:\\program files\\"),
         "event.module eq endpoint",
     )
     assert exclusions(rule.expression)[0].line == line_of(text, "[[rule.filters]]")

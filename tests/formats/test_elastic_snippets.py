@@ -90,7 +90,7 @@ def test_snippets_read_back_as_the_exclusions_they_write(language: str) -> None:
     assert snippet is not None
     node = parse(language, BASE[language] + snippet)
     assert folded([p.key for p in exclusions(node)]) == [
-        ("process.parent.executable", "eq", "c:\\program files\\agent\\agent.exe"),
+        ("process.parent.executable", "eq", "?:\\program files\\agent\\agent.exe"),
         ("process.command_line", "contains", "--headless"),
         ("process.name", "ends_with", "(x86).exe"),
     ]

@@ -142,7 +142,7 @@ def test_reference_rule(fast: bool) -> None:
         ),
         ("IpAddress|expand", "%dc_ips%", [("source.ip", "eq", "%dc_ips%")]),
         ("TargetFilename|fieldref", "Image", [("file.path", "eq", "fieldref:Image")]),
-        ("Image|neq", "C:\\x.exe", [("process.executable", "eq", "c:\\x.exe")]),
+        ("Image|neq", "C:\\x.exe", [("process.executable", "eq", "?:\\x.exe")]),
     ],
 )
 def test_every_modifier(key: str, value: object, expected: list[tuple[str, str, str]]) -> None:
