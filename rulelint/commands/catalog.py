@@ -126,7 +126,7 @@ def run_show(args: argparse.Namespace) -> int:
         json.dump(page.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        write_page(page, sys.stdout, width=args.width)
+        write_page(page, sys.stdout, width=args.width, rule_limit=args.limit)
     return EXIT_OK
 
 

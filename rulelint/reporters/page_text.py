@@ -1,4 +1,4 @@
-"""A technique page in the terminal, readable in 80 columns."""
+"""A technique page in the terminal: tables whose cells wrap, readable in 80 columns."""
 
 from __future__ import annotations
 
@@ -9,28 +9,37 @@ from typing import TextIO
 from rulelint.catalog.pages import TechniquePage, vendor_title
 
 
-def _cut(text: str, width: int) -> str:
+def _wrap(text: str, width: int) -> list[str]:
     text = text.replace("\n", " ")
-    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+    if len(text) <= width:
+        return [text]
+    lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)
+    return lines[:4] if len(lines) <= 4 else [*lines[:3], lines[3][: max(width - 1, 1)] + "…"]
 
 
-def _table(
-    out: TextIO, headers: list[str], rows: list[list[str]], widths: list[int], right: set[int]
-) -> None:
-    def line(cells: list[str]) -> str:
-        parts = []
-        for index, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-            cell = _cut(cell, width)
-            parts.append(cell.rjust(width) if index in right else cell.ljust(width))
-        return "  ".join(parts).rstrip()
+def table(out: TextIO, headers: list[str], rows: list[list[str]], widths: list[int], right: set[int]) -> None:
+    """Columns of fixed widths; a cell too long for its column wraps onto more lines."""
 
-    out.write(line(headers) + "\n")
-    out.write(line(["-" * w for w in widths]) + "\n")
+    def emit(cells: list[list[str]]) -> None:
+        for index in range(max(len(c) for c in cells)):
+            parts = []
+            for column, (lines, width) in enumerate(zip(cells, widths, strict=True)):
+                text = lines[index] if index < len(lines) else ""
+                parts.append(text.rjust(width) if column in right else text.ljust(width))
+            out.write("  ".join(parts).rstrip() + "\n")
+
+    emit([[h] for h in headers])
+    out.write("  ".join("-" * w for w in widths) + "\n")
     for row in rows:
-        out.write(line(row) + "\n")
+        emit([_wrap(cell, width) for cell, width in zip(row, widths, strict=True)])
 
 
-def write_page(page: TechniquePage, out: TextIO, width: int | None = None) -> None:
+def _flexible(total: int, fixed: list[int]) -> int:
+    """Width left for the one flexible column, with two spaces between columns."""
+    return max(10, total - sum(fixed) - 2 * len(fixed))
+
+
+def write_page(page: TechniquePage, out: TextIO, width: int | None = None, rule_limit: int | None = None) -> None:
     width = max(60, min(width or shutil.get_terminal_size((80, 24)).columns, 160))
     title = f"{page.id} {page.name}".strip()
     out.write(f"{title}\n{'=' * min(len(title), width)}\n")
@@ -47,73 +56,56 @@ def write_page(page: TechniquePage, out: TextIO, width: int | None = None) -> No
 
     out.write(f"\nEvents covered ({len(page.events)})\n\n")
     if page.events:
-        rest = width - 30 - 10 - 6 - 6
-        _table(
+        fixed = [24, 14, 5]
+        table(
             out,
-            ["Provider", "Event", "Title", "Rules"],
-            [
-                [
-                    e.provider,
-                    e.code if not e.code.isdigit() else f"ID {e.code}",
-                    e.title,
-                    str(e.rules),
-                ]
-                for e in page.events
-            ],
-            [30, 10, rest, 5],
-            {3},
+            ["Provider", "Event", "Rules", "Title"],
+            [[e.provider, f"ID {e.code}" if e.code.isdigit() else e.code, str(e.rules), e.title] for e in page.events],
+            [*fixed, _flexible(width, fixed)],
+            {2},
         )
 
     out.write(f"\nFields filtered most ({page.distinct_fields} distinct)\n\n")
     if page.fields:
-        rest = width - 30 - 5 - 26 - 6
-        _table(
+        fixed = [28, 5, 22]
+        table(
             out,
             ["Field", "Rules", "How", "Sample values"],
             [
-                [
-                    f.field,
-                    str(f.rules),
-                    ", ".join(f"{op} {n}" for op, n in f.operators),
-                    ", ".join(f.samples),
-                ]
+                [f.field, str(f.rules), ", ".join(f"{op} {n}" for op, n in f.operators), ", ".join(f.samples)]
                 for f in page.fields
             ],
-            [30, 5, 26, rest],
+            [*fixed, _flexible(width, fixed)],
             {1},
         )
 
-    out.write(
-        f"\nTop indicator values ({page.distinct_indicators} distinct; ! = corpus reach >= {page.high_reach})\n\n"
+    heading = (
+        f"Top indicator values ({page.distinct_indicators} distinct; ! marks a corpus reach of "
+        f"{page.high_reach} or more: broad on its own)"
     )
+    out.write("\n" + "\n".join(textwrap.wrap(heading, width)) + "\n\n")
     if page.indicators:
-        rest = width - 28 - 11 - 5 - 6 - 8
-        _table(
+        fixed = [26, 11, 5, 6]
+        table(
             out,
-            ["Field", "Kind", "Value", "Here", "Reach"],
+            ["Field", "Kind", "Here", "Reach", "Value"],
             [
-                [
-                    v.field,
-                    v.operator,
-                    v.display,
-                    str(v.rules),
-                    f"{v.reach}{'!' if v.high_reach else ''}",
-                ]
+                [v.field, v.operator, str(v.rules), f"{v.reach}{'!' if v.high_reach else ''}", v.display]
                 for v in page.indicators
             ],
-            [28, 11, rest, 5, 6],
-            {3, 4},
+            [*fixed, _flexible(width, fixed)],
+            {2, 3},
         )
 
-    out.write(f"\nExclusions ({page.distinct_exclusions} distinct)\n\n")
+    out.write(f"\nExclusions ({page.distinct_exclusions} distinct; rules excluding each)\n\n")
     if page.exclusions:
-        rest = width - 28 - 11 - 9 - 6
-        _table(
+        fixed = [26, 11, 9]
+        table(
             out,
-            ["Field", "Kind", "Value", "Excluding"],
-            [[v.field, v.operator, v.display, str(v.rules)] for v in page.exclusions],
-            [28, 11, rest, 9],
-            {3},
+            ["Field", "Kind", "Excluding", "Value"],
+            [[v.field, v.operator, str(v.rules), v.display] for v in page.exclusions],
+            [*fixed, _flexible(width, fixed)],
+            {2},
         )
 
     out.write("\nRules under this technique\n")
@@ -122,5 +114,8 @@ def write_page(page: TechniquePage, out: TextIO, width: int | None = None) -> No
         by_vendor.setdefault(str(rule["vendor"]), []).append(str(rule["title"]))
     for vendor, titles in by_vendor.items():
         out.write(f"\n{vendor_title(vendor)} ({len(titles)} rules)\n")
-        for title_text in titles:
+        shown = titles if rule_limit is None else titles[:rule_limit]
+        for title_text in shown:
             out.write(textwrap.shorten(f"- {title_text}", width=width, placeholder="…") + "\n")
+        if len(shown) < len(titles):
+            out.write(f"  … and {len(titles) - len(shown)} more (--limit to see more, --format json for all)\n")
