@@ -60,6 +60,33 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     show.set_defaults(func=run_show)
 
+    report = actions.add_parser("report", help="the catalog as a static HTML site")
+    report.add_argument(
+        "--output", "-o", metavar="DIR", required=True, help="folder to write the site into"
+    )
+    add_catalog_option(report)
+    report.add_argument(
+        "--limit", type=int, default=25, help="rows per section on each page (default 25)"
+    )
+    report.set_defaults(func=run_report)
+
+    navigator = actions.add_parser(
+        "navigator", help="an ATT&CK Navigator layer scoring techniques by rules"
+    )
+    navigator.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="score your own rule folders instead of the catalog",
+    )
+    navigator.add_argument(
+        "--output", "-o", metavar="JSON", required=True, help="layer file to write"
+    )
+    add_catalog_option(navigator)
+    navigator.add_argument("--vendor", choices=VENDOR_CHOICES, help="only this vendor's rules")
+    navigator.add_argument("--name", help="layer name")
+    navigator.set_defaults(func=run_navigator)
+
     info = actions.add_parser("info", help="what a catalog holds and where it comes from")
     add_catalog_option(info)
     info.add_argument("--verify", action="store_true", help="also run a full integrity check")
@@ -68,7 +95,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _needs_action(args: argparse.Namespace) -> int:
-    raise UsageError("catalog needs an action: build, show or info")
+    raise UsageError("catalog needs an action: build, show, report, navigator or info")
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -127,6 +154,65 @@ def run_show(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         write_page(page, sys.stdout, width=args.width, rule_limit=args.limit)
+    return EXIT_OK
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from rulelint.reporters.html.site import write_site
+
+    catalog = open_catalog(args.catalog)
+    started = time.perf_counter()
+    report = write_site(catalog, Path(args.output), limit=args.limit)
+    elapsed = time.perf_counter() - started
+    print(
+        f"report {args.output}: {report.pages} technique pages, {report.files} files, "
+        f"{report.bytes / 1e6:.1f} MB, {elapsed:.1f} s; open {Path(args.output) / 'index.html'}"
+    )
+    return EXIT_OK
+
+
+def run_navigator(args: argparse.Namespace) -> int:
+    from rulelint.attack import default_attack
+    from rulelint.catalog.navigator import catalog_counts, layer, rule_counts
+
+    attack = default_attack()
+    if args.paths:
+        from rulelint.commands.common import collect
+        from rulelint.formats import read_rule_file
+
+        if args.vendor:
+            raise UsageError("--vendor filters the catalog; with rule folders every rule counts")
+        techniques: list[list[str]] = []
+        unreadable = 0
+        for path in collect(args.paths):
+            result = read_rule_file(path)
+            if result is None:
+                continue
+            unreadable += bool(result.error)
+            techniques.extend(rule.techniques for rule in result.rules if not rule.deprecated)
+        counts = rule_counts(techniques, attack)
+        name = args.name or f"rulelint: {', '.join(args.paths)}"
+        description = (
+            f"{len(techniques)} rules from {', '.join(args.paths)}, scored by rules per technique"
+        )
+        if unreadable:
+            print(
+                f"({unreadable} unreadable rule files left out; see 'rulelint check')",
+                file=sys.stderr,
+            )
+    else:
+        catalog = open_catalog(args.catalog)
+        counts = catalog_counts(catalog, args.vendor)
+        scope = f"{args.vendor} rules" if args.vendor else "all rules"
+        name = args.name or f"rulelint catalog ({scope})"
+        description = f"Catalog {catalog.path.name}: {scope}, scored by rules per technique"
+    document = layer(counts, name=name, description=description, attack=attack)
+    with open(args.output, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+    print(
+        f"layer {args.output}: {len(counts)} techniques, up to {max(counts.values(), default=0)} rules each"
+    )
     return EXIT_OK
 
 

@@ -17,7 +17,9 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines[:4] if len(lines) <= 4 else [*lines[:3], lines[3][: max(width - 1, 1)] + "…"]
 
 
-def table(out: TextIO, headers: list[str], rows: list[list[str]], widths: list[int], right: set[int]) -> None:
+def table(
+    out: TextIO, headers: list[str], rows: list[list[str]], widths: list[int], right: set[int]
+) -> None:
     """Columns of fixed widths; a cell too long for its column wraps onto more lines."""
 
     def emit(cells: list[list[str]]) -> None:
@@ -39,7 +41,9 @@ def _flexible(total: int, fixed: list[int]) -> int:
     return max(10, total - sum(fixed) - 2 * len(fixed))
 
 
-def write_page(page: TechniquePage, out: TextIO, width: int | None = None, rule_limit: int | None = None) -> None:
+def write_page(
+    page: TechniquePage, out: TextIO, width: int | None = None, rule_limit: int | None = None
+) -> None:
     width = max(60, min(width or shutil.get_terminal_size((80, 24)).columns, 160))
     title = f"{page.id} {page.name}".strip()
     out.write(f"{title}\n{'=' * min(len(title), width)}\n")
@@ -60,7 +64,10 @@ def write_page(page: TechniquePage, out: TextIO, width: int | None = None, rule_
         table(
             out,
             ["Provider", "Event", "Rules", "Title"],
-            [[e.provider, f"ID {e.code}" if e.code.isdigit() else e.code, str(e.rules), e.title] for e in page.events],
+            [
+                [e.provider, f"ID {e.code}" if e.code.isdigit() else e.code, str(e.rules), e.title]
+                for e in page.events
+            ],
             [*fixed, _flexible(width, fixed)],
             {2},
         )
@@ -72,7 +79,12 @@ def write_page(page: TechniquePage, out: TextIO, width: int | None = None, rule_
             out,
             ["Field", "Rules", "How", "Sample values"],
             [
-                [f.field, str(f.rules), ", ".join(f"{op} {n}" for op, n in f.operators), ", ".join(f.samples)]
+                [
+                    f.field,
+                    str(f.rules),
+                    ", ".join(f"{op} {n}" for op, n in f.operators),
+                    ", ".join(f.samples),
+                ]
                 for f in page.fields
             ],
             [*fixed, _flexible(width, fixed)],
@@ -90,7 +102,13 @@ def write_page(page: TechniquePage, out: TextIO, width: int | None = None, rule_
             out,
             ["Field", "Kind", "Here", "Reach", "Value"],
             [
-                [v.field, v.operator, str(v.rules), f"{v.reach}{'!' if v.high_reach else ''}", v.display]
+                [
+                    v.field,
+                    v.operator,
+                    str(v.rules),
+                    f"{v.reach}{'!' if v.high_reach else ''}",
+                    v.display,
+                ]
                 for v in page.indicators
             ],
             [*fixed, _flexible(width, fixed)],
@@ -118,4 +136,6 @@ def write_page(page: TechniquePage, out: TextIO, width: int | None = None, rule_
         for title_text in shown:
             out.write(textwrap.shorten(f"- {title_text}", width=width, placeholder="…") + "\n")
         if len(shown) < len(titles):
-            out.write(f"  … and {len(titles) - len(shown)} more (--limit to see more, --format json for all)\n")
+            out.write(
+                f"  … and {len(titles) - len(shown)} more (--limit to see more, --format json for all)\n"
+            )
