@@ -11,7 +11,9 @@ import os
 
 from rulelint.formats.base import Reader, ReadResult
 from rulelint.formats.errors import RuleReadError
+from rulelint.formats.panther.reader import PantherReader
 from rulelint.formats.sigma.reader import SigmaReader
+from rulelint.formats.yaral.reader import YaralReader
 
 #: Default upper bound on one rule file (the largest public rule is about 300 KB).
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -19,6 +21,8 @@ SNIFF_BYTES = 16 * 1024
 
 READERS: list[Reader] = [
     SigmaReader(),
+    YaralReader(),
+    PantherReader(),
 ]
 
 
