@@ -5,10 +5,13 @@ often say no more than "ends with" or "contains". When the rewrite is *exact* un
 semantics (an unanchored regex matches anywhere), we return the operators so the indicator counts
 with the same test written by other vendors; otherwise the caller keeps ``regex_match``.
 
-Supported: literal characters and escaped punctuation, ``^``/``$`` anchors, ``.*`` at either end
-(same as no anchor), ``.*`` in the middle (a wildcard pattern), a leading ``(?i)``, top-level
-alternation ``a|b`` and groups of literal alternatives ``\\\\(cmd|powershell)\\.exe$`` (expanded,
-at most :data:`MAX_ALTERNATIVES`). Anything else (classes, quantifiers, ``\\d``...) is not simple.
+By default only *simple* regexes are rewritten: literal characters and escaped punctuation,
+``^``/``$`` anchors, ``.*`` at either end (same as no anchor) and a leading ``(?i)``. Any other
+regex stays ``regex_match`` with its text as written, which is also how Sigma's ``|re`` values are
+kept, so the same regex counts as one indicator across vendors. With ``expand=True`` the rewrite
+also spells out ``.*`` in the middle (a wildcard pattern), top-level alternation ``a|b`` and
+groups of literal alternatives ``\\\\(cmd|powershell)\\.exe$`` (at most
+:data:`MAX_ALTERNATIVES`). Classes, quantifiers, ``\\d``... are never rewritten.
 """
 
 from __future__ import annotations
@@ -32,22 +35,25 @@ class Simple:
     ignore_case: bool
 
 
-def simplify_regex(pattern: str) -> Simple | None:
-    """The operators equivalent to ``pattern`` under search semantics, or None when not exact."""
+def simplify_regex(pattern: str, expand: bool = False) -> Simple | None:
+    """The operators equivalent to ``pattern`` under search semantics, or None when not exact
+    (or, without ``expand``, when the regex is more than an anchored literal)."""
     ignore_case = False
     if pattern.startswith("(?i)"):
         ignore_case = True
         pattern = pattern[4:]
     branches = _split_top(pattern)
-    if branches is None:
+    if branches is None or (len(branches) > 1 and not expand):
         return None
     found: list[tuple[str, str]] = []
     for branch in branches:
         expanded = _expand(branch)
         if expanded is None:
             return None
+        if not expand and (len(expanded) > 1 or any(isinstance(i, tuple) for i in _parse_branch(branch) or ())):
+            return None
         for sequence in expanded:
-            converted = _to_operator(sequence)
+            converted = _to_operator(sequence, expand)
             if converted is None:
                 return None
             if converted not in found:
@@ -224,7 +230,7 @@ def _expand(branch: str) -> list[list[object]] | None:
     return sequences
 
 
-def _to_operator(sequence: list[object]) -> tuple[str, str] | None:
+def _to_operator(sequence: list[object], expand: bool = True) -> tuple[str, str] | None:
     """One expanded branch as (operator, value) under search semantics."""
     items = list(sequence)
     anchored_start = bool(items) and items[0] is _START
@@ -255,6 +261,6 @@ def _to_operator(sequence: list[object]) -> tuple[str, str] | None:
     if not any(isinstance(part, str) for part in parts):
         return None  # ".*", "^$", "": not an indicator worth rewriting
     operator, value = operator_for_parts(parts)
-    if value is None:
+    if value is None or (operator == "wildcard" and not expand):
         return None
     return operator, value

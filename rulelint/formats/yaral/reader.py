@@ -433,31 +433,34 @@ class EventsConverter:
 
 
 def _scan(statements: list[Expr]) -> dict[str, VariableInfo]:
+    """Walk the events in source order, learning each variable's event types and sources."""
     variables: dict[str, VariableInfo] = {}
-    stack: list[tuple[Expr, bool]] = [(s, False) for s in statements]
+    stack: list[tuple[Expr, bool]] = [(s, False) for s in reversed(statements)]
     while stack:
         expr, negated = stack.pop()
+        children: list[tuple[Expr, bool]] = []
         if isinstance(expr, Field):
             info = variables.setdefault(expr.variable, VariableInfo())
             if expr.path.startswith("graph."):
                 info.graph = True
         elif isinstance(expr, BoolOp):
-            stack.extend((child, negated) for child in expr.children)
+            children = [(child, negated) for child in expr.children]
         elif isinstance(expr, NotOp):
-            stack.append((expr.child, not negated))
+            children = [(expr.child, not negated)]
         elif isinstance(expr, (Nocase, Quantified)):
-            stack.append((expr.child, negated))
+            children = [(expr.child, negated)]
         elif isinstance(expr, Compare):
-            stack.extend(((expr.left, negated), (expr.right, negated)))
+            children = [(expr.left, negated), (expr.right, negated)]
             if not negated and expr.op == "=":
                 _scan_equality(expr.left, expr.right, variables)
                 _scan_equality(expr.right, expr.left, variables)
         elif isinstance(expr, InList):
-            stack.append((expr.left, negated))
+            children = [(expr.left, negated)]
         elif isinstance(expr, Call):
-            stack.extend((arg, negated) for arg in expr.args)
+            children = [(arg, negated) for arg in expr.args]
         elif isinstance(expr, Arith):
-            stack.extend(((expr.left, negated), (expr.right, negated)))
+            children = [(expr.left, negated), (expr.right, negated)]
+        stack.extend(reversed(children))
     return variables
 
 
@@ -544,8 +547,11 @@ class YaralReader:
         return bool(SNIFF_RULE.search(head) and SNIFF_EVENTS.search(head))
 
     def read(self, path: str, text: str) -> list[Rule]:
-        parsed_rules = parse_rules(text)
-        return [self.read_rule(path, parsed) for parsed in parsed_rules]
+        try:
+            parsed_rules = parse_rules(text)
+            return [self.read_rule(path, parsed) for parsed in parsed_rules]
+        except RecursionError:
+            raise RuleReadError("rule is nested too deeply to read") from None
 
     def read_rule(self, path: str, parsed: ParsedRule) -> Rule:
         if "events" not in parsed.sections:
