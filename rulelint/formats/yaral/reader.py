@@ -517,6 +517,11 @@ def _attack_tags(parsed: ParsedRule) -> list[AttackTag]:
         key = entry.key.lower()
         if key in ("technique", "techniques", "mitre_attack_technique_id", "technique_id"):
             techniques(entry.value, entry.line)
+        elif key == "mitre_attack_technique":  # usually a name: "Valid Accounts: Cloud Accounts"
+            techniques(entry.value, entry.line)
+            by_name = _technique_names().get(entry.value.strip().casefold())
+            if by_name is not None:
+                add(entry.value, "technique", by_name, entry.line)
         elif key in ("tactic", "tactics", "mitre_attack_tactic", "tactic_id"):
             tactics(entry.value, entry.line)
         elif key == "mitre":  # "execution, t1204, t1059"
@@ -526,6 +531,21 @@ def _attack_tags(parsed: ParsedRule) -> list[AttackTag]:
             for technique, sub in ATTACK_URL.findall(entry.value):
                 add(entry.value, "technique", technique.upper() + (f".{sub}" if sub else ""), entry.line)
     return tags
+
+
+@cache
+def _technique_names() -> dict[str, str]:
+    """ATT&CK names as rules write them (``Parent: Sub-technique``) -> technique id."""
+    techniques = default_attack().techniques
+    names: dict[str, str] = {}
+    for ident, technique in sorted(techniques.items()):
+        if technique.revoked or technique.deprecated:
+            continue
+        name = technique.name
+        if "." in ident and ident.split(".")[0] in techniques:
+            name = f"{techniques[ident.split('.')[0]].name}: {name}"
+        names.setdefault(name.casefold(), ident)
+    return names
 
 
 def _meta(parsed: ParsedRule) -> dict[str, str]:
