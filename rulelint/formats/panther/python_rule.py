@@ -138,9 +138,13 @@ class FieldVal:
     how: str = ""
     #: other paths the value may come from (``a or b`` coalescing, e.g. CrowdStrike helpers)
     alternatives: tuple[tuple[str, ...], ...] = ()
+    #: where the field is read (for presence tests, which have no value of their own)
+    line: int = field(default=0, compare=False)
+    column: int = field(default=0, compare=False)
 
     def extended(self, key: str) -> FieldVal:
-        return FieldVal((*self.path, key), self.fold, self.how, tuple((*p, key) for p in self.alternatives))
+        alternatives = tuple((*p, key) for p in self.alternatives)
+        return FieldVal((*self.path, key), self.fold, self.how, alternatives, self.line, self.column)
 
 
 @dataclass(slots=True)
@@ -401,7 +405,7 @@ class PythonRule:
     def run_function(self, func: ast.FunctionDef, env: dict[str, Value], frame: Frame) -> Cond:
         """The condition under which ``func`` returns a truthy value."""
         returns = self.returns_of(func, env, frame)
-        return c_or([c_and([c for c, soft in conds if not soft] + [self.truthy(v, frame)]) for conds, v in returns])
+        return _disjunction([(_prune([c for c, soft in conds if not soft]), self.truthy(v, frame)) for conds, v in returns])
 
     def returns_of(self, func: ast.FunctionDef, env: dict[str, Value], frame: Frame) -> list[tuple[list[tuple[Cond, bool]], Value]]:
         returns: list[tuple[list[tuple[Cond, bool]], Value]] = []
@@ -531,7 +535,7 @@ class PythonRule:
         # one symbolic iteration: the loop variable stands for any element
         element: Value
         if isinstance(iterable, FieldVal):
-            element = FieldVal(iterable.path, iterable.fold, iterable.how)
+            element = replace(iterable)
             self.note("loop over a list field read as 'any element'")
         else:
             element = UnknownVal("loop over a computed value")
@@ -743,7 +747,7 @@ class PythonRule:
         base = self.eval(node.value, env, frame)
         key = self.eval(node.slice, env, frame) if isinstance(node.slice, ast.expr) else _UNKNOWN
         if isinstance(base, EventVal) and isinstance(key, ConstVal) and isinstance(key.value, str):
-            return FieldVal((key.value,), False, "event[]")
+            return FieldVal((key.value,), False, "event[]", (), *self.position(node, frame))
         if isinstance(base, FieldVal) and isinstance(key, ConstVal):
             if isinstance(key.value, str):
                 return base.extended(key.value)
@@ -814,13 +818,14 @@ class PythonRule:
 
     def event_method(self, name: str, node: ast.Call, env: dict[str, Value], frame: Frame) -> Value:
         args = self.args(node, env, frame)
-        keys = _string_keys(args)
-        if name == "get" and args and keys is not None:
-            return FieldVal((keys[0],), False, "event.get")
+        keys = _string_keys(args[:1] if name == "get" else args)
+        where = self.position(node, frame)
+        if name == "get" and args and keys:
+            return FieldVal((keys[0],), False, "event.get", (), *where)
         if name in ("deep_get", "deep_walk") and keys:
-            return FieldVal(tuple(keys), False, f"event.{name}")
+            return FieldVal(tuple(keys), False, f"event.{name}", (), *where)
         if name == "udm" and keys:
-            return FieldVal((f"udm:{keys[0]}", *keys[1:]), False, "event.udm")
+            return FieldVal((f"udm:{keys[0]}", *keys[1:]), False, "event.udm", (), *where)
         if name in ("get", "deep_get", "deep_walk", "udm"):
             self.note(f"event.{name}() with a computed key not followed")
             return _UNKNOWN
@@ -876,7 +881,7 @@ class PythonRule:
             args = self.args(node, env, frame)
             keys = _string_keys(args[1:])
             if isinstance(args[0], EventVal) and keys:
-                return FieldVal(tuple(keys), False, name)
+                return FieldVal(tuple(keys), False, name, (), *self.position(node, frame))
             if isinstance(args[0], FieldVal) and keys:
                 base = args[0]
                 for key in keys:
@@ -938,7 +943,7 @@ class PythonRule:
             return values[0]  # a helper that computes a value (a field, a constant)
         if values and all(isinstance(v, FieldVal) and v == values[0] for v in values):
             return values[0]
-        cond = c_or([c_and([c for c, soft in conds if not soft] + [self.truthy(v, inner)]) for conds, v in returns])
+        cond = _disjunction([(_prune([c for c, soft in conds if not soft]), self.truthy(v, inner)) for conds, v in returns])
         if cond is UNKNOWN:
             self.note(f"helper {name}() not followed")
         return CondVal(cond)
@@ -976,7 +981,7 @@ class PythonRule:
                 return combine(conds)
             if isinstance(iterable, FieldVal):
                 local = dict(env)
-                self.bind_loop_target(generator.target, FieldVal(iterable.path, iterable.fold, iterable.how), State([], local))
+                self.bind_loop_target(generator.target, replace(iterable), State([], local))
                 self.note(f"{name}() over a list field read as 'any element'")
                 guards = [self.truthy(self.eval(i, local, frame), frame) for i in generator.ifs]
                 return c_and([*guards, self.truthy(self.eval(argument.elt, local, frame), frame)])
@@ -1091,10 +1096,8 @@ class PythonRule:
         if not isinstance(subject, FieldVal):
             return UNKNOWN
         if anchors:
-            pattern = "^(?:" + pattern + ")" + ("$" if anchors.endswith("$") else "")
-            simple = simplify_regex(_ungroup(pattern))
-        else:
-            simple = simplify_regex(pattern)
+            pattern = _anchored(pattern, anchors.endswith("$"))
+        simple = simplify_regex(pattern)
         line, column = (token.line, token.column)
         text = token.text if isinstance(token, RegexVal) else (token.text or pattern)
         const = ConstVal(pattern, None, line, column, text)
@@ -1137,7 +1140,15 @@ class PythonRule:
         if field_value.alternatives:
             return c_or(
                 [
-                    self.predicate(FieldVal(path, field_value.fold, field_value.how), operator, value, token, how, frame, cased=cased)
+                    self.predicate(
+                        FieldVal(path, field_value.fold, field_value.how, (), field_value.line, field_value.column),
+                        operator,
+                        value,
+                        token,
+                        how,
+                        frame,
+                        cased=cased,
+                    )
                     for path in (field_value.path, *field_value.alternatives)
                 ]
             )
@@ -1150,6 +1161,8 @@ class PythonRule:
                 cased = False
         if token is not None and token.line:
             line, column = token.line, token.column
+        elif field_value.line:
+            line, column = field_value.line, field_value.column
         else:
             line, column = frame.call_site or (0, 0)
         raw = _raw_text(token)
@@ -1184,6 +1197,68 @@ _OP_TEXT = {
 def _mirror(op: ast.cmpop) -> ast.cmpop:
     mirrored = {ast.Gt: ast.Lt, ast.Lt: ast.Gt, ast.GtE: ast.LtE, ast.LtE: ast.GtE}.get(type(op))
     return mirrored() if mirrored is not None else op
+
+
+def _disjunction(paths: list[tuple[list[Cond], Cond]]) -> Cond:
+    """``or`` of the return paths, with the conditions every truthy path shares factored out.
+
+    ``if not guard: return False`` then ``if a: return True`` then ``return b`` is
+    ``guard and (a or b)``, not ``(guard and a) or (guard and b)``.
+    """
+    live = [(conds, value) for conds, value in paths if value is not FALSE and FALSE not in conds]
+    if not live:
+        return FALSE
+    shared = [c for c in live[0][0] if all(any(c is other for other in conds) for conds, _ in live[1:])]
+    rest = [
+        c_and(_prune([c for c in conds if not any(c is s for s in shared)] + [value]))
+        for conds, value in live
+    ]
+    return c_and([*_prune(shared), c_or(rest)])
+
+
+def _prune(conds: list[Cond]) -> list[Cond]:
+    """Drop ``not (f == a)`` from a path that also requires ``f == b``: it adds nothing.
+
+    ``if name == "A": ... return`` followed by ``elif name == "B": return ...`` leaves ``not
+    name == "A"`` on the second path; it is implied by ``name == "B"`` and is no exclusion.
+    """
+    required: dict[str, list[Predicate]] = {}
+    for cond in conds:
+        for part in cond.children if isinstance(cond, And) else [cond]:
+            for predicate in _equalities(part):
+                required.setdefault(predicate.canonical_field, []).append(predicate)
+    if not required:
+        return conds
+    kept: list[Cond] = []
+    for cond in conds:
+        if isinstance(cond, Not):
+            negated = _equalities(cond.child)
+            if negated and all(_implied(required.get(p.canonical_field, []), p) for p in negated):
+                continue
+        kept.append(cond)
+    return kept
+
+
+def _equalities(cond: Cond) -> list[Predicate]:
+    """The eq predicates of one field that ``cond`` is (one, or an or of them)."""
+    if isinstance(cond, Predicate) and cond.operator == "eq":
+        return [cond]
+    if isinstance(cond, Or) and all(isinstance(c, Predicate) and c.operator == "eq" for c in cond.children):
+        if len({c.canonical_field for c in cond.children}) == 1:  # type: ignore[union-attr]
+            return list(cond.children)  # type: ignore[arg-type]
+    return []
+
+
+def _implied(required: list[Predicate], negated: Predicate) -> bool:
+    """``not negated`` follows from the field being one of ``required`` (values differ, any case)."""
+    if not required or negated.value is None:
+        return False
+    for predicate in required:
+        if predicate.value is None:
+            return False
+        if predicate.value == negated.value or predicate.value.casefold() == negated.value.casefold():
+            return False
+    return True
 
 
 def _wraps(node: ast.expr, value: FieldVal, env: dict[str, Value], interpreter: PythonRule, frame: Frame) -> bool:
@@ -1242,13 +1317,14 @@ def _raw_text(token: ConstVal | None) -> str | None:
     return None if token.value is None else _text(token.value)
 
 
-def _ungroup(pattern: str) -> str:
-    """``^(?:abc)`` -> ``^abc`` when the group holds no alternation (for the simplifier)."""
-    if pattern.startswith("^(?:"):
-        end = pattern.endswith(")$")
-        inner = pattern[4 : -2 if end else -1] if pattern.endswith(")") or end else None
-        if inner is not None and "|" not in inner and "(" not in inner and ")" not in inner:
-            return "^" + inner + ("$" if end else "")
+def _anchored(pattern: str, at_end: bool) -> str:
+    """``re.match``/``re.fullmatch`` semantics as a search pattern (``^`` and ``$`` added)."""
+    single = "|" not in pattern
+    if not pattern.startswith("^"):
+        pattern = "^" + pattern if single else "^(?:" + pattern + ")"
+        single = True
+    if at_end and not (pattern.endswith("$") and not pattern.endswith("\\$")):
+        pattern = pattern + "$" if single else "(?:" + pattern + ")$"
     return pattern
 
 
