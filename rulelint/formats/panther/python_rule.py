@@ -67,7 +67,28 @@ def c_and(items: list[Cond]) -> Cond:
         nodes.append(item)  # type: ignore[arg-type]
     if not nodes:
         return UNKNOWN if unknown else TRUE
-    return all_of(nodes)  # type: ignore[return-value]
+    return all_of(_drop_implied_presence(nodes))  # type: ignore[return-value]
+
+
+def _value_fields(node: Node) -> set[str]:
+    """Fields a node can only be true for when they hold a value (``f == x``, ``f in (a, b)``)."""
+    if isinstance(node, Predicate):
+        return set() if node.operator in _NULL_FLIP or node.field is None else {node.field}
+    if isinstance(node, Or) and node.children:
+        sets = [_value_fields(child) for child in node.children]
+        return set.intersection(*sets)
+    if isinstance(node, And):
+        return set().union(*(_value_fields(child) for child in node.children))
+    return set()
+
+
+def _drop_implied_presence(nodes: list[Node]) -> list[Node]:
+    """``x is not None and x.startswith("a")``: the value test implies the presence test."""
+    present = [n for n in nodes if isinstance(n, Predicate) and n.operator == "is_not_null"]
+    if not present:
+        return nodes
+    valued = set().union(*(_value_fields(n) for n in nodes if not (isinstance(n, Predicate) and n.operator in _NULL_FLIP)))
+    return [n for n in nodes if not (n in present and n.field in valued)]  # type: ignore[operator]
 
 
 def c_or(items: list[Cond]) -> Cond:

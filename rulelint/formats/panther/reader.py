@@ -92,7 +92,7 @@ class PantherReader:
             notes.append("correlation rule: catalogued without predicates")
         else:
             language = "panther-sql"
-            expression, tables = self._sql(document, notes)
+            expression, tables = self._sql(document, notes, text)
             logtypes = [_table_logtypes()[t] for t in tables if t in _table_logtypes()]
         attack_tags = _attack_tags(document)
         status = _text(document.get("Status")).lower()
@@ -162,15 +162,15 @@ class PantherReader:
         except RecursionError:
             raise RuleReadError(f"{filename}: rule() is nested too deeply to read") from None
 
-    def _sql(self, document: Mapping[str, Any], notes: list[str]):
+    def _sql(self, document: Mapping[str, Any], notes: list[str], text: str):
         query = document.get("Query")
         if not isinstance(query, str) or not query.strip():
             notes.append("no Query: catalogued without predicates")
             return None, []
-        first_line = _query_first_line(document)
+        first_line, indent = _query_position(document, text)
         tables = log_tables(tokenize(query))
         scopes = {t: (f"logtype:{_table_logtypes()[t]}",) for t in tables if t in _table_logtypes()}
-        expression = WhereReader(field_map("panther"), scopes, first_line, notes).read(query)
+        expression = WhereReader(field_map("panther"), scopes, first_line, notes, indent).read(query)
         if expression is None:
             notes.append("scheduled query: no simple WHERE predicates")
         return expression, tables
@@ -258,16 +258,24 @@ def _correlation_rule_ids(detection: Any) -> list[str]:
     return found
 
 
-def _query_first_line(document: Mapping[str, Any]) -> int:
-    """Line of the query's first character: a block scalar (``Query: |``) starts a line below."""
+def _query_position(document: Mapping[str, Any], text: str) -> tuple[int, int]:
+    """(line of the query's first character, its column offset in the file).
+
+    A block scalar (``Query: |``) starts a line below its key, indented; for other scalars the
+    line is the key's and columns are not tracked (offset -1: columns reported as 0).
+    """
     if not isinstance(document, LineDict):
-        return 0
+        return 0, -1
     value_line = document.value_lines.get("Query", 0)
     key_line = document.key_lines.get("Query", 0)
-    query = document.get("Query", "")
-    if value_line == key_line and isinstance(query, str) and "\n" in query.rstrip("\n"):
-        return value_line + 1
-    return value_line
+    lines = text.splitlines()
+    header = lines[key_line - 1] if 0 < key_line <= len(lines) else ""
+    if value_line == key_line and re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", header):
+        for line in lines[key_line:]:
+            if line.strip():
+                return key_line + 1, len(line) - len(line.lstrip(" "))
+        return key_line + 1, 0
+    return value_line, -1
 
 
 # -- fix writing ----------------------------------------------------------------------------------

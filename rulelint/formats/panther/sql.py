@@ -71,11 +71,19 @@ def log_tables(tokens: list[Token]) -> list[str]:
 class WhereReader:
     """Predicates of the WHERE clauses that filter Panther log tables."""
 
-    def __init__(self, fields: FieldMap, scopes_by_table: dict[str, tuple[str, ...]], first_line: int, notes: list[str]) -> None:
+    def __init__(
+        self,
+        fields: FieldMap,
+        scopes_by_table: dict[str, tuple[str, ...]],
+        first_line: int,
+        notes: list[str],
+        column_offset: int = -1,
+    ) -> None:
         self.fields = fields
         self.scopes_by_table = scopes_by_table
         self.first_line = first_line
         self.notes = notes
+        self.column_offset = column_offset  # -1: columns unknown (a non-block scalar)
         self.skipped = 0
 
     def read(self, sql: str) -> Node | None:
@@ -217,7 +225,7 @@ class WhereReader:
             value,
             scopes=scopes,
             line=self.first_line + token.line,
-            column=token.column,
+            column=token.column + self.column_offset if self.column_offset >= 0 else 0,
             how=how,
             raw_value=raw,
             cased=cased,
