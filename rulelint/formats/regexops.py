@@ -50,7 +50,9 @@ def simplify_regex(pattern: str, expand: bool = False) -> Simple | None:
         expanded = _expand(branch)
         if expanded is None:
             return None
-        if not expand and (len(expanded) > 1 or any(isinstance(i, tuple) for i in _parse_branch(branch) or ())):
+        if not expand and (
+            len(expanded) > 1 or any(isinstance(i, tuple) for i in _parse_branch(branch) or ())
+        ):
             return None
         for sequence in expanded:
             converted = _to_operator(sequence, expand)

@@ -29,7 +29,9 @@ Reports:
 """
 
 
-def write_rule(folder: Path, name: str, body: str, logtypes: tuple[str, ...] = ("AWS.CloudTrail",)) -> Path:
+def write_rule(
+    folder: Path, name: str, body: str, logtypes: tuple[str, ...] = ("AWS.CloudTrail",)
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.py").write_text(textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
     yaml_path = folder / f"{name}.yml"
@@ -39,7 +41,9 @@ def write_rule(folder: Path, name: str, body: str, logtypes: tuple[str, ...] = (
     return yaml_path
 
 
-def read(folder: Path, name: str, body: str, logtypes: tuple[str, ...] = ("AWS.CloudTrail",)) -> Rule:
+def read(
+    folder: Path, name: str, body: str, logtypes: tuple[str, ...] = ("AWS.CloudTrail",)
+) -> Rule:
     path = write_rule(folder, name, body, logtypes)
     rules = READER.read(str(path), path.read_text(encoding="utf-8"))
     assert len(rules) == 1
@@ -67,9 +71,16 @@ def test_get_and_deep_get_comparisons(tmp_path: Path) -> None:
         ("eventName", "event.action", "eq", "ConsoleLogin", 3),
         ("userIdentity.type", "aws.cloudtrail.user_identity.type", "eq", "Root", 4),
     ]
-    assert rows(rule.exclusions()) == [("responseElements.ConsoleLogin", "event.outcome", "eq", "Failure", 5)]
+    assert rows(rule.exclusions()) == [
+        ("responseElements.ConsoleLogin", "event.outcome", "eq", "Failure", 5)
+    ]
     first = rule.indicators()[0]
-    assert first.cased and first.how == "==" and first.raw_value == "ConsoleLogin" and first.column == 35
+    assert (
+        first.cased
+        and first.how == "=="
+        and first.raw_value == "ConsoleLogin"
+        and first.column == 35
+    )
     assert rule.extra["body_path"].endswith("root_login.py")
 
 
@@ -215,7 +226,9 @@ def test_guards_aliases_and_truthiness(tmp_path: Path) -> None:
         ("userIdentity.invokedBy", "is_null", None),
         ("eventName", "eq", "DeleteBucket"),
     ]
-    assert [(p.field, p.operator, p.value) for p in rule.exclusions()] == [("readOnly", "eq", "true")]
+    assert [(p.field, p.operator, p.value) for p in rule.exclusions()] == [
+        ("readOnly", "eq", "true")
+    ]
 
 
 def test_if_return_chains_and_numbers(tmp_path: Path) -> None:
@@ -235,7 +248,7 @@ def test_if_return_chains_and_numbers(tmp_path: Path) -> None:
     )
     expression = rule.expression
     assert isinstance(expression, Or) and len(expression.children) == 2
-    login, token = expression.children
+    login, _token = expression.children
     assert isinstance(login, And) and isinstance(login.children[1], Not)
     assert [(p.field, p.operator, p.value) for p in rule.indicators()] == [
         ("eventName", "eq", "ConsoleLogin"),
@@ -378,7 +391,9 @@ def test_reading_never_imports_or_executes_the_python(tmp_path: Path) -> None:
     modules_before = set(sys.modules)
     result = read_rule_file(str(path))
     assert result is not None and result.error is None
-    assert [(p.field, p.value) for p in result.rules[0].indicators()] == [("eventName", "ConsoleLogin")]
+    assert [(p.field, p.value) for p in result.rules[0].indicators()] == [
+        ("eventName", "ConsoleLogin")
+    ]
     assert not marker.exists()
     assert not shell_marker.exists()
     assert "rulelint_side_effect_probe" not in sys.modules

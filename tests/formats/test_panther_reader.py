@@ -145,7 +145,9 @@ def test_scheduled_query_simple_where_predicates() -> None:
     assert rule.language == "panther-sql"
     assert rule.id == "AWS Console Logins Without MFA"
     assert rule.events == ["aws:cloudtrail"]
-    assert [(p.field, p.canonical_field, p.operator, p.value, p.line, p.how) for p in rule.indicators()] == [
+    assert [
+        (p.field, p.canonical_field, p.operator, p.value, p.line, p.how) for p in rule.indicators()
+    ] == [
         ("eventName", "event.action", "eq", "ConsoleLogin", 10, "="),
         ("eventSource", "event.provider", "eq", "signin.amazonaws.com", 12, "IN"),
         ("eventSource", "event.provider", "eq", "sts.amazonaws.com", 12, "IN"),
@@ -162,7 +164,9 @@ def test_scheduled_query_simple_where_predicates() -> None:
 
 
 def test_scheduled_query_without_log_tables() -> None:
-    text = SCHEDULED_QUERY.replace("panther_logs.public.aws_cloudtrail", "snowflake.account_usage.login_history")
+    text = SCHEDULED_QUERY.replace(
+        "panther_logs.public.aws_cloudtrail", "snowflake.account_usage.login_history"
+    )
     (rule,) = READER.read("/q/x.yml", text)
     assert rule.expression is None and rule.events == []
     assert "scheduled query: no simple WHERE predicates" in rule.notes
@@ -203,7 +207,11 @@ ResourceTypes:
 Severity: Medium
 """
     (rule,) = READER.read("/p/policy.yml", text)
-    assert (rule.id, rule.language, rule.expression) == ("AWS.S3.Bucket.Encryption", "panther-policy", None)
+    assert (rule.id, rule.language, rule.expression) == (
+        "AWS.S3.Bucket.Encryption",
+        "panther-policy",
+        None,
+    )
     assert rule.extra["resource_types"] == ["AWS.S3.Bucket"]
 
 
@@ -263,7 +271,12 @@ def test_exclusion_snippet_guards(tmp_path: Path) -> None:
         rule,
         [
             fix("sourceIPAddress", "source.ip", "eq", "203.0.113.10"),
-            fix("userIdentity.arn", "aws.cloudtrail.user_identity.arn", "ends_with", ":role/BreakGlass"),
+            fix(
+                "userIdentity.arn",
+                "aws.cloudtrail.user_identity.arn",
+                "ends_with",
+                ":role/BreakGlass",
+            ),
             fix("user_agent.original", "user_agent.original", "contains", "Terraform"),
             fix("udm:actor_user", "user.name", "eq", "automation"),
             fix("errorCode", "aws.cloudtrail.error_code", "is_not_null", None),
@@ -271,7 +284,7 @@ def test_exclusion_snippet_guards(tmp_path: Path) -> None:
     )
     assert snippet == "\n".join(
         [
-            'if event.get(\'sourceIPAddress\') == \'203.0.113.10\':\n    return False',
+            "if event.get('sourceIPAddress') == '203.0.113.10':\n    return False",
             "if str(event.deep_get('userIdentity', 'arn') or '').lower().endswith(':role/breakglass'):\n    return False",
             "if 'terraform' in str(event.get('userAgent') or '').lower():\n    return False",
             "if event.udm('actor_user') == 'automation':\n    return False",
@@ -285,12 +298,18 @@ def test_exclusion_snippet_guards_are_python_that_reads_back(tmp_path: Path) -> 
     path = write(tmp_path, "aws_console_root_login.yml", RULE_YAML)
     write(tmp_path, "aws_console_root_login.py", RULE_PY)
     (rule,) = READER.read(str(path), path.read_text(encoding="utf-8"))
-    snippet = READER.exclusion_snippet(rule, [fix("sourceIPAddress", "source.ip", "eq", "203.0.113.10")])
+    snippet = READER.exclusion_snippet(
+        rule, [fix("sourceIPAddress", "source.ip", "eq", "203.0.113.10")]
+    )
     assert snippet is not None
-    patched = RULE_PY.replace("def rule(event):\n", "def rule(event):\n" + textwrap.indent(snippet, "    ") + "\n")
+    patched = RULE_PY.replace(
+        "def rule(event):\n", "def rule(event):\n" + textwrap.indent(snippet, "    ") + "\n"
+    )
     write(tmp_path, "aws_console_root_login.py", patched)
     (again,) = READER.read(str(path), path.read_text(encoding="utf-8"))
-    assert [(p.canonical_field, p.value) for p in again.exclusions()] == [("source.ip", "203.0.113.10")]
+    assert [(p.canonical_field, p.value) for p in again.exclusions()] == [
+        ("source.ip", "203.0.113.10")
+    ]
     assert isinstance(again.expression.children[0], Not)  # type: ignore[union-attr]
 
 

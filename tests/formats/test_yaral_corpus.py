@@ -64,7 +64,9 @@ def test_sigma_translations_keep_their_uuid(community) -> None:
 def test_every_community_rule_names_its_events_and_most_their_technique(community) -> None:
     rules, _, _ = community
     # one rule filters HTTP fields without naming metadata.event_type or a source
-    assert [Path(r.path).name for r in rules if not r.events] == ["ttp_sharepoint_cve_2025_49706_exploitation.yaral"]
+    assert [Path(r.path).name for r in rules if not r.events] == [
+        "ttp_sharepoint_cve_2025_49706_exploitation.yaral"
+    ]
     # 83 community rules name no ATT&CK technique at all (no technique/mitre_* meta, no outcome)
     with_technique = sum(1 for r in rules if r.techniques)
     assert with_technique >= 260
@@ -75,9 +77,17 @@ def test_known_rule_base64_powershell(community) -> None:
     assert rule.techniques == ["T1059.001"]
     assert rule.extra["sigma_uuid"] == "e32d4572-9826-4738-b651-95fa63747e8a"
     assert rule.events == ["udm:PROCESS_LAUNCH"]
-    assert [(p.field, p.canonical_field, p.operator, p.value, p.line) for p in rule.indicators()] == [
+    assert [
+        (p.field, p.canonical_field, p.operator, p.value, p.line) for p in rule.indicators()
+    ] == [
         ("metadata.event_type", "metadata.event_type", "eq", "PROCESS_LAUNCH", 38),
-        ("target.process.command_line", "process.command_line", "contains", "::frombase64string(", 39),
+        (
+            "target.process.command_line",
+            "process.command_line",
+            "contains",
+            "::frombase64string(",
+            39,
+        ),
     ]
 
 
@@ -116,7 +126,8 @@ def test_process_launch_parent_fields(community) -> None:
     parents = [
         p
         for r in rules
-        if r.extra.get("scopes", {}).get(p_group := "$process", []) and "event_type:PROCESS_LAUNCH" in r.extra["scopes"][p_group]
+        if r.extra.get("scopes", {}).get(p_group := "$process", [])
+        and "event_type:PROCESS_LAUNCH" in r.extra["scopes"][p_group]
         for p in r.predicates()
         if p.group == p_group and p.field and p.field.startswith("principal.process.")
     ]

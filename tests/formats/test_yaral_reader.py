@@ -22,7 +22,13 @@ def read_one(text: str, path: str = "/rules/x.yaral"):
 
 
 def summary(predicate: Predicate) -> tuple:
-    return (predicate.field, predicate.canonical_field, predicate.operator, predicate.value, predicate.line)
+    return (
+        predicate.field,
+        predicate.canonical_field,
+        predicate.operator,
+        predicate.value,
+        predicate.line,
+    )
 
 
 NET_USE = r"""/*
@@ -87,7 +93,13 @@ def test_events_lines_are_anded_with_exclusions() -> None:
         ("metadata.event_type", "metadata.event_type", "eq", "PROCESS_LAUNCH", 15),
         # /\\net\.exe$/ on a full path is "ends with \net.exe", i.e. the process name
         ("target.process.file.full_path", "process.name", "eq", "net.exe", 16),
-        ("target.process.command_line", "process.command_line", "regex_match", r"\buse\b.*\\(C|ADMIN|IPC)\$", 17),
+        (
+            "target.process.command_line",
+            "process.command_line",
+            "regex_match",
+            r"\buse\b.*\\(C|ADMIN|IPC)\$",
+            17,
+        ),
     ]
     # in a PROCESS_LAUNCH event principal.process is the parent
     assert [summary(p) for p in rule.exclusions()] == [
@@ -97,7 +109,12 @@ def test_events_lines_are_anded_with_exclusions() -> None:
     system = rule.exclusions()[1]
     assert system.cased and system.how == "!=" and system.raw_value == "SYSTEM"
     name = rule.indicators()[1]
-    assert not name.cased and name.how == "= nocase" and name.raw_value == r"\\net\.exe$" and name.group == "$e"
+    assert (
+        not name.cased
+        and name.how == "= nocase"
+        and name.raw_value == r"\\net\.exe$"
+        and name.group == "$e"
+    )
     assert name.column == 40
 
 
@@ -121,12 +138,28 @@ rule functions {
 }
 """
     rule = read_one(text)
-    assert [summary(p) + (p.how, p.cased) for p in rule.indicators()] == [
+    assert [(*summary(p), p.how, p.cased) for p in rule.indicators()] == [
         ("metadata.event_type", "metadata.event_type", "eq", "NETWORK_HTTP", 6, "=", True),
         ("target.url", "url.original", "contains", "/raw/", 7, "strings.contains", False),
-        ("network.http.user_agent", "user_agent.original", "starts_with", "curl/", 8, "strings.starts_with", True),
+        (
+            "network.http.user_agent",
+            "user_agent.original",
+            "starts_with",
+            "curl/",
+            8,
+            "strings.starts_with",
+            True,
+        ),
         ("target.hostname", "url.domain", "ends_with", ".ngrok.io", 9, "strings.ends_with", True),
-        ("target.url", "url.original", "contains", "download", 12, "strings.contains nocase", False),
+        (
+            "target.url",
+            "url.original",
+            "contains",
+            "download",
+            12,
+            "strings.contains nocase",
+            False,
+        ),
         ("target.port", "destination.port", "gt", "1024", 13, ">", False),
         ("network.http.response_code", "http.response.status_code", "eq", "200", 14, "=", False),
     ]
@@ -170,10 +203,22 @@ rule groups {
     assert isinstance(negated, Not) and isinstance(negated.child, And)
     assert [summary(p) for p in rule.exclusions()] == [
         # a double-quoted YARA-L string resolves \\ to \
-        ("principal.process.file.full_path", "process.parent.executable", "eq", "C:\\Windows\\System32\\svchost.exe", 11),
+        (
+            "principal.process.file.full_path",
+            "process.parent.executable",
+            "eq",
+            "C:\\Windows\\System32\\svchost.exe",
+            11,
+        ),
         ("target.process.command_line", "process.command_line", "is_null", None, 12),
     ]
-    assert summary(rule.indicators()[-1]) == ("target.process.file.full_path", "process.executable", "is_not_null", None, 14)
+    assert summary(rule.indicators()[-1]) == (
+        "target.process.file.full_path",
+        "process.executable",
+        "is_not_null",
+        None,
+        14,
+    )
 
 
 @pytest.mark.parametrize(
@@ -184,12 +229,18 @@ rule groups {
         (r"/mimikatz/ nocase", "contains", "mimikatz"),
         (r"/.*sekurlsa.*/ nocase", "contains", "sekurlsa"),
         (r"/^rundll32\.exe$/ nocase", "eq", "rundll32.exe"),
-        (r"/invoke.*mimikatz/ nocase", "regex_match", "invoke.*mimikatz"),  # kept as written, like Sigma |re
+        (
+            r"/invoke.*mimikatz/ nocase",
+            "regex_match",
+            "invoke.*mimikatz",
+        ),  # kept as written, like Sigma |re
         (r"/mimi[k]atz/ nocase", "regex_match", "mimi[k]atz"),
         (r"/foo.exe$/ nocase", "regex_match", "foo.exe$"),  # an unescaped dot is not a literal
     ],
 )
-def test_regex_literals_become_operators_only_when_exact(regex: str, operator: str, value: str) -> None:
+def test_regex_literals_become_operators_only_when_exact(
+    regex: str, operator: str, value: str
+) -> None:
     text = f"""
 rule r {{
   events:
@@ -245,7 +296,9 @@ rule r {
 def test_reference_lists_are_resolved_from_the_corpus(tmp_path: Path) -> None:
     lists = tmp_path / "rules" / "reference_lists"
     lists.mkdir(parents=True)
-    (lists / "tools").write_text("/* header */\n// comment\nmimikatz.exe\n\nrubeus.exe\n", encoding="utf-8")
+    (lists / "tools").write_text(
+        "/* header */\n// comment\nmimikatz.exe\n\nrubeus.exe\n", encoding="utf-8"
+    )
     (lists / "tool_patterns").write_text("\\\\procdump(64)?\\.exe$\nsharp\n", encoding="utf-8")
     (lists / "internal_nets").write_text("10.0.0.0/8\n", encoding="utf-8")
     rule_dir = tmp_path / "rules" / "windows"
@@ -269,11 +322,19 @@ rule tools {
     result = read_rule_file(str(path))
     assert result is not None and result.error is None
     rule = result.rules[0]
-    indicators = [(p.canonical_field, p.operator, p.value, p.line, p.how) for p in rule.indicators()]
+    indicators = [
+        (p.canonical_field, p.operator, p.value, p.line, p.how) for p in rule.indicators()
+    ]
     assert indicators[1:] == [
         ("process.name", "eq", "mimikatz.exe", 5, "in %tools nocase"),
         ("process.name", "eq", "rubeus.exe", 5, "in %tools nocase"),
-        ("process.executable", "regex_match", "\\\\procdump(64)?\\.exe$", 6, "in regex %tool_patterns nocase"),
+        (
+            "process.executable",
+            "regex_match",
+            "\\\\procdump(64)?\\.exe$",
+            6,
+            "in regex %tool_patterns nocase",
+        ),
         ("process.executable", "contains", "sharp", 6, "in regex %tool_patterns nocase"),
         ("user.target.name", "eq", "%missing_list", 8, "in %missing_list"),
     ]
@@ -369,7 +430,10 @@ rule root_login {
     assert rule.events == ["aws:cloudtrail"]
     assert rule.techniques == ["T1078", "T1078.004"]
     assert rule.tactics == ["privilege-escalation"]
-    assert [(p.canonical_field, p.value) for p in rule.indicators()][2] == ("event.action", "ConsoleLogin")
+    assert [(p.canonical_field, p.value) for p in rule.indicators()][2] == (
+        "event.action",
+        "ConsoleLogin",
+    )
 
 
 def test_several_rules_and_options_in_one_file() -> None:
@@ -394,7 +458,9 @@ rule b
 """
     rules = READER.read("/r/two.yaral", text)
     assert [r.id for r in rules] == ["a", "b"]
-    assert [(p.canonical_field, p.value) for p in rules[0].indicators()] == [("file.path", "C:\\x.dll")]
+    assert [(p.canonical_field, p.value) for p in rules[0].indicators()] == [
+        ("file.path", "C:\\x.dll")
+    ]
     assert rules[1].line == 10
 
 
@@ -402,12 +468,20 @@ rule b
     ("text", "message", "line"),
     [
         ("rule r {\n  events:\n    $e.x = \n  condition:\n    $e\n}\n", "syntax error", 4),
-        ("rule r {\n  events:\n    $e.x = \"a\"\n", "unexpected end of file", 0),
-        ("rule r {\n  meta:\n    a = \"b\"\n  condition:\n    $e\n}\n", "no 'events:' section", 1),
-        ("rule r {\n  events:\n    $e.x = \"a\"\n}\n", "no 'condition:' section", 1),
-        ("rule r {\n  events:\n    $e.x = \"a\"\n  events:\n    $e.y = \"b\"\n  condition:\n    $e\n}\n", "two 'events:'", 1),
-        ("rule r {\n  events:\n    $e.x = \"a\" ^ 3\n  condition:\n    $e\n}\n", "syntax error", 3),
-        ("rule r {\n  events:\n    re.regex($e.x)\n  condition:\n    $e\n}\n", "takes 2 arguments", 3),
+        ('rule r {\n  events:\n    $e.x = "a"\n', "unexpected end of file", 0),
+        ('rule r {\n  meta:\n    a = "b"\n  condition:\n    $e\n}\n', "no 'events:' section", 1),
+        ('rule r {\n  events:\n    $e.x = "a"\n}\n', "no 'condition:' section", 1),
+        (
+            'rule r {\n  events:\n    $e.x = "a"\n  events:\n    $e.y = "b"\n  condition:\n    $e\n}\n',
+            "two 'events:'",
+            1,
+        ),
+        ('rule r {\n  events:\n    $e.x = "a" ^ 3\n  condition:\n    $e\n}\n', "syntax error", 3),
+        (
+            "rule r {\n  events:\n    re.regex($e.x)\n  condition:\n    $e\n}\n",
+            "takes 2 arguments",
+            3,
+        ),
         ("", "syntax error", 0),
     ],
 )
@@ -421,7 +495,9 @@ def test_errors_have_a_clear_message_and_line(text: str, message: str, line: int
 
 def test_bad_file_is_an_error_result_not_an_exception(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaral"
-    path.write_text("rule broken {\n  events:\n    $e.x = = 1\n  condition:\n    $e\n}\n", encoding="utf-8")
+    path.write_text(
+        "rule broken {\n  events:\n    $e.x = = 1\n  condition:\n    $e\n}\n", encoding="utf-8"
+    )
     result = read_rule_file(str(path))
     assert result is not None and result.format == "yaral"
     assert result.error and "syntax error" in result.error and result.error_line == 3
@@ -434,7 +510,13 @@ def test_sniff_and_detection() -> None:
 
 
 def test_parentheses_do_not_nest_the_tree_but_deep_nesting_is_refused_cleanly() -> None:
-    wrapped = "rule r {\n  events:\n    " + "(" * 3000 + '$e.x = "a"' + ")" * 3000 + "\n  condition:\n    $e\n}\n"
+    wrapped = (
+        "rule r {\n  events:\n    "
+        + "(" * 3000
+        + '$e.x = "a"'
+        + ")" * 3000
+        + "\n  condition:\n    $e\n}\n"
+    )
     assert read_one(wrapped).indicators()[0].value == "a"
     nested = "(" + '$e.a = "1" and (' * 2000 + '$e.x = "a"' + ")" * 2001
     text = "rule r {\n  events:\n    " + nested + "\n  condition:\n    $e\n}\n"
@@ -456,7 +538,12 @@ def test_exclusion_snippet_lines() -> None:
         [
             fix("target.process.file.full_path", "process.name", "eq", "NET1.exe"),
             fix("principal.process.file.full_path", "process.parent.name", "eq", "mmc.exe"),
-            fix("target.process.command_line", "process.command_line", "contains", "\\\\server\\share"),
+            fix(
+                "target.process.command_line",
+                "process.command_line",
+                "contains",
+                "\\\\server\\share",
+            ),
             fix("process.command_line", "process.command_line", "starts_with", "net use z:"),
             fix("principal.user.userid", "user.name", "eq", "svc_backup"),
             fix("target.ip", "destination.ip", "cidr_match", "10.0.0.0/8"),
@@ -486,7 +573,10 @@ def test_exclusion_snippet_lines_parse_back(tmp_path: Path) -> None:
     ]
     snippet = READER.exclusion_snippet(rule, fixes)
     assert snippet is not None
-    patched = NET_USE.replace("    $e.principal.hostname = $host\n", "    $e.principal.hostname = $host\n" + snippet + "\n")
+    patched = NET_USE.replace(
+        "    $e.principal.hostname = $host\n",
+        "    $e.principal.hostname = $host\n" + snippet + "\n",
+    )
     again = read_one(patched)
     assert [(p.canonical_field, p.operator, p.value) for p in again.exclusions()][-2:] == [
         ("process.name", "eq", "net1.exe"),

@@ -18,9 +18,17 @@ from rulelint.formats.regexops import simplify_regex
         (r"^.*\\lsass\.exe$", (("ends_with", "\\lsass.exe"),), False),
         (r"(?i)mimikatz", (("contains", "mimikatz"),), True),
         (r"invoke.*expression", (("wildcard", "*invoke*expression*"),), False),
-        (r"\\(cmd|powershell)\.exe$", (("ends_with", "\\cmd.exe"), ("ends_with", "\\powershell.exe")), False),
+        (
+            r"\\(cmd|powershell)\.exe$",
+            (("ends_with", "\\cmd.exe"), ("ends_with", "\\powershell.exe")),
+            False,
+        ),
         (r"(?:curl|wget) ", (("contains", "curl "), ("contains", "wget ")), False),
-        (r"roles\/owner|roles\/editor", (("contains", "roles/owner"), ("contains", "roles/editor")), False),
+        (
+            r"roles\/owner|roles\/editor",
+            (("contains", "roles/owner"), ("contains", "roles/editor")),
+            False,
+        ),
         (r"cost\$", (("contains", "cost$"),), False),
     ],
 )
@@ -63,7 +71,9 @@ def test_not_exact_stays_a_regex(pattern: str) -> None:
         (r"net.*use.*(C|ADMIN|IPC)\$", None),
     ],
 )
-def test_by_default_only_anchored_literals_are_rewritten(pattern: str, simple: tuple | None) -> None:
+def test_by_default_only_anchored_literals_are_rewritten(
+    pattern: str, simple: tuple | None
+) -> None:
     """Anything beyond an anchored literal keeps its regex text, as Sigma's |re values do."""
     result = simplify_regex(pattern)
     assert (result.alternatives[0] if result else None) == simple

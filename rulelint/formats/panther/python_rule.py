@@ -23,7 +23,14 @@ from rulelint.formats.errors import RuleReadError
 from rulelint.formats.regexops import simplify_regex
 from rulelint.model import And, Node, Not, Or, Predicate, all_of, any_of
 from rulelint.vocab.fields import FieldMap
-from rulelint.vocab.values import MULTI, SINGLE, Part, canonical_number, make_predicate, operator_for_parts
+from rulelint.vocab.values import (
+    MULTI,
+    SINGLE,
+    Part,
+    canonical_number,
+    make_predicate,
+    operator_for_parts,
+)
 
 MAX_INLINE_DEPTH = 4
 MAX_UNROLL = 200
@@ -87,7 +94,13 @@ def _drop_implied_presence(nodes: list[Node]) -> list[Node]:
     present = [n for n in nodes if isinstance(n, Predicate) and n.operator == "is_not_null"]
     if not present:
         return nodes
-    valued = set().union(*(_value_fields(n) for n in nodes if not (isinstance(n, Predicate) and n.operator in _NULL_FLIP)))
+    valued = set().union(
+        *(
+            _value_fields(n)
+            for n in nodes
+            if not (isinstance(n, Predicate) and n.operator in _NULL_FLIP)
+        )
+    )
     return [n for n in nodes if not (n in present and n.field in valued)]  # type: ignore[operator]
 
 
@@ -135,7 +148,8 @@ def negate(node: Node) -> Node:
     if isinstance(node, Predicate) and node.operator in _NULL_FLIP:
         return replace(node, operator=_NULL_FLIP[node.operator])
     if isinstance(node, (And, Or)) and any(
-        isinstance(c, Not) or (isinstance(c, Predicate) and c.operator in _NULL_FLIP) for c in node.children
+        isinstance(c, Not) or (isinstance(c, Predicate) and c.operator in _NULL_FLIP)
+        for c in node.children
     ):
         flipped: list[Node] = [negate(c) for c in node.children]
         return Or(flipped) if isinstance(node, And) else And(flipped)
@@ -165,7 +179,9 @@ class FieldVal:
 
     def extended(self, key: str) -> FieldVal:
         alternatives = tuple((*p, key) for p in self.alternatives)
-        return FieldVal((*self.path, key), self.fold, self.how, alternatives, self.line, self.column)
+        return FieldVal(
+            (*self.path, key), self.fold, self.how, alternatives, self.line, self.column
+        )
 
 
 @dataclass(slots=True)
@@ -224,7 +240,9 @@ class UnknownVal:
     reason: str = ""
 
 
-Value = EventVal | FieldVal | ConstVal | RegexVal | CondVal | LenVal | FuncVal | ModuleRef | UnknownVal
+Value = (
+    EventVal | FieldVal | ConstVal | RegexVal | CondVal | LenVal | FuncVal | ModuleRef | UnknownVal
+)
 
 _UNKNOWN = UnknownVal()
 
@@ -240,7 +258,13 @@ SAME_VALUE_CALLS = {"str", "int", "float", "list", "tuple", "set", "frozenset", 
 ACCESSORS = frozenset({"deep_get", "deep_walk"})
 #: Helpers that only build alert context/titles; calling them in rule() says nothing.
 CONTEXT_HELPERS = frozenset(
-    {"aws_rule_context", "okta_alert_context", "gsuite_alert_context", "github_alert_context", "azure_rule_context"}
+    {
+        "aws_rule_context",
+        "okta_alert_context",
+        "gsuite_alert_context",
+        "github_alert_context",
+        "azure_rule_context",
+    }
 )
 
 # -- modules --------------------------------------------------------------------------------------
@@ -255,7 +279,9 @@ class ModuleContext:
     source: str = ""
     constants: dict[str, Value] = field(default_factory=dict)
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)
-    imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # local name -> (module, name)
+    imports: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # local name -> (module, name)
     modules: dict[str, str] = field(default_factory=dict)  # local name -> module
     _lines: list[bytes] | None = None
 
@@ -269,7 +295,11 @@ class ModuleContext:
             return None
         if start == end:
             return self._lines[start - 1][first:last].decode("utf-8", "replace")
-        chunks = [self._lines[start - 1][first:], *self._lines[start : end - 1], self._lines[end - 1][:last]]
+        chunks = [
+            self._lines[start - 1][first:],
+            *self._lines[start : end - 1],
+            self._lines[end - 1][:last],
+        ]
         return b"".join(chunks).decode("utf-8", "replace")
 
 
@@ -282,7 +312,9 @@ def parse_module(source: str, path: str) -> ModuleContext:
             f"{os.path.basename(path)}: Python syntax error: {error.msg}", error.lineno or 0
         ) from None
     except (RecursionError, MemoryError, ValueError) as error:
-        raise RuleReadError(f"{os.path.basename(path)}: Python source cannot be parsed: {type(error).__name__}") from None
+        raise RuleReadError(
+            f"{os.path.basename(path)}: Python source cannot be parsed: {type(error).__name__}"
+        ) from None
     context = ModuleContext(path, tree, source)
     for statement in tree.body:
         if isinstance(statement, ast.FunctionDef):
@@ -426,9 +458,16 @@ class PythonRule:
     def run_function(self, func: ast.FunctionDef, env: dict[str, Value], frame: Frame) -> Cond:
         """The condition under which ``func`` returns a truthy value."""
         returns = self.returns_of(func, env, frame)
-        return _disjunction([(_prune([c for c, soft in conds if not soft]), self.truthy(v, frame)) for conds, v in returns])
+        return _disjunction(
+            [
+                (_prune([c for c, soft in conds if not soft]), self.truthy(v, frame))
+                for conds, v in returns
+            ]
+        )
 
-    def returns_of(self, func: ast.FunctionDef, env: dict[str, Value], frame: Frame) -> list[tuple[list[tuple[Cond, bool]], Value]]:
+    def returns_of(
+        self, func: ast.FunctionDef, env: dict[str, Value], frame: Frame
+    ) -> list[tuple[list[tuple[Cond, bool]], Value]]:
         returns: list[tuple[list[tuple[Cond, bool]], Value]] = []
         self.exec_block(func.body, State([], env), frame, returns)
         return returns
@@ -445,9 +484,13 @@ class PythonRule:
             state = self.exec_statement(statement, state, frame, returns)
         return state
 
-    def exec_statement(self, node: ast.stmt, state: State, frame: Frame, returns: list) -> State | None:
+    def exec_statement(
+        self, node: ast.stmt, state: State, frame: Frame, returns: list
+    ) -> State | None:
         if isinstance(node, ast.Return):
-            value: Value = ConstVal(None) if node.value is None else self.eval(node.value, state.env, frame)
+            value: Value = (
+                ConstVal(None) if node.value is None else self.eval(node.value, state.env, frame)
+            )
             returns.append((list(state.conds), value))
             return None
         if isinstance(node, ast.If):
@@ -476,7 +519,9 @@ class PythonRule:
                 state.env[name] = UnknownVal("assigned in a loop")
             return state
         if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            body_state = self.exec_block(node.body, State(list(state.conds), dict(state.env)), frame, returns)  # type: ignore[attr-defined]
+            body_state = self.exec_block(
+                node.body, State(list(state.conds), dict(state.env)), frame, returns
+            )  # type: ignore[attr-defined]
             if node.handlers:  # type: ignore[attr-defined]
                 self.note("exception handlers not followed")
             if body_state is None:
@@ -514,13 +559,19 @@ class PythonRule:
             return state
         return state
 
-    def assign(self, target: ast.expr, value: Value, value_node: ast.expr, state: State, frame: Frame) -> None:
+    def assign(
+        self, target: ast.expr, value: Value, value_node: ast.expr, state: State, frame: Frame
+    ) -> None:
         if isinstance(target, ast.Name):
             state.env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
-            if isinstance(value_node, (ast.Tuple, ast.List)) and len(value_node.elts) == len(target.elts):
+            if isinstance(value_node, (ast.Tuple, ast.List)) and len(value_node.elts) == len(
+                target.elts
+            ):
                 for sub_target, sub_node in zip(target.elts, value_node.elts, strict=True):
-                    self.assign(sub_target, self.eval(sub_node, state.env, frame), sub_node, state, frame)
+                    self.assign(
+                        sub_target, self.eval(sub_node, state.env, frame), sub_node, state, frame
+                    )
             else:
                 for name in _names(target):
                     state.env[name] = UnknownVal("unpacked value")
@@ -528,12 +579,20 @@ class PythonRule:
     def exec_if(self, node: ast.If, state: State, frame: Frame, returns: list) -> State | None:
         test = self.truthy(self.eval(node.test, state.env, frame), frame)
         before = len(returns)
-        body = self.exec_block(node.body, State([*state.conds, (test, False)], dict(state.env)), frame, returns)
+        body = self.exec_block(
+            node.body, State([*state.conds, (test, False)], dict(state.env)), frame, returns
+        )
         body_returns = returns[before:]
         # "if c: return True" -> the rest runs under "not c", but "c or (not c and rest)" is
         # "c or rest": the negation is only an artefact of the control flow (soft)
-        soft = body is None and bool(body_returns) and all(self.is_true_value(v) for _, v in body_returns)
-        orelse = self.exec_block(node.orelse, State([*state.conds, (c_not(test), soft)], dict(state.env)), frame, returns)
+        soft = (
+            body is None
+            and bool(body_returns)
+            and all(self.is_true_value(v) for _, v in body_returns)
+        )
+        orelse = self.exec_block(
+            node.orelse, State([*state.conds, (c_not(test), soft)], dict(state.env)), frame, returns
+        )
         if body is None:
             return orelse
         if orelse is None:
@@ -542,7 +601,11 @@ class PythonRule:
 
     def exec_for(self, node: ast.For, state: State, frame: Frame, returns: list) -> State | None:
         iterable = self.eval(node.iter, state.env, frame)
-        if isinstance(iterable, ConstVal) and iterable.is_collection and len(iterable.items or ()) <= MAX_UNROLL:
+        if (
+            isinstance(iterable, ConstVal)
+            and iterable.is_collection
+            and len(iterable.items or ()) <= MAX_UNROLL
+        ):
             current: State | None = state
             for item in iterable.items or ():
                 if current is None:
@@ -575,11 +638,14 @@ class PythonRule:
         if isinstance(target, ast.Name):
             state.env[target.id] = value
         else:
-            if isinstance(value, ConstVal) and value.items is not None and isinstance(target, (ast.Tuple, ast.List)):
-                if len(value.items) == len(target.elts):
-                    for sub_target, sub_value in zip(target.elts, value.items, strict=True):
-                        self.bind_loop_target(sub_target, sub_value, state)
-                    return
+            if (
+                isinstance(value, ConstVal)
+                and value.items is not None
+                and isinstance(target, (ast.Tuple, ast.List))
+            ) and len(value.items) == len(target.elts):
+                for sub_target, sub_value in zip(target.elts, value.items, strict=True):
+                    self.bind_loop_target(sub_target, sub_value, state)
+                return
             for name in _names(target):
                 state.env[name] = UnknownVal("unpacked loop value")
 
@@ -596,8 +662,10 @@ class PythonRule:
             return self.constant(node, frame)
         if isinstance(node, ast.Name):
             value = self.lookup(node.id, env, frame)
-            if isinstance(value, (ConstVal, RegexVal)) and node.id not in env and (
-                node.id in frame.module.imports or frame.call_site is not None
+            if (
+                isinstance(value, (ConstVal, RegexVal))
+                and node.id not in env
+                and (node.id in frame.module.imports or frame.call_site is not None)
             ):
                 # a constant of another file: point at the name where this rule uses it
                 return _relocate(value, *self.position(node, frame))
@@ -612,7 +680,11 @@ class PythonRule:
             operand = self.eval(node.operand, env, frame)
             if isinstance(node.op, ast.Not):
                 return CondVal(c_not(self.truthy(operand, frame)))
-            if isinstance(node.op, ast.USub) and isinstance(operand, ConstVal) and isinstance(operand.value, (int, float)):
+            if (
+                isinstance(node.op, ast.USub)
+                and isinstance(operand, ConstVal)
+                and isinstance(operand.value, (int, float))
+            ):
                 return replace(operand, value=-operand.value, text=None)
             return _UNKNOWN
         if isinstance(node, ast.Attribute):
@@ -652,7 +724,12 @@ class PythonRule:
                 return orelse
             if isinstance(body, (CondVal, ConstVal)) and isinstance(orelse, (CondVal, ConstVal)):
                 return CondVal(
-                    c_or([c_and([test, self.truthy(body, frame)]), c_and([c_not(test), self.truthy(orelse, frame)])])
+                    c_or(
+                        [
+                            c_and([test, self.truthy(body, frame)]),
+                            c_and([c_not(test), self.truthy(orelse, frame)]),
+                        ]
+                    )
                 )
             return _UNKNOWN
         if isinstance(node, ast.NamedExpr):
@@ -684,7 +761,11 @@ class PythonRule:
             return ModuleRef(module.modules[name])
         if name in module.imports:
             source, original = module.imports[name]
-            helper = self.helpers.module(self.rule_path, source) if source.startswith("panther_") else None
+            helper = (
+                self.helpers.module(self.rule_path, source)
+                if source.startswith("panther_")
+                else None
+            )
             if helper is not None:
                 if original in helper.functions:
                     return FuncVal(helper.functions[original], helper)
@@ -715,14 +796,20 @@ class PythonRule:
                         constants[target.id] = value
                     else:
                         constants[target.id] = UnknownVal(f"module value {target.id}")
-            elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value:
+            elif (
+                isinstance(statement, ast.AnnAssign)
+                and isinstance(statement.target, ast.Name)
+                and statement.value
+            ):
                 value = self.eval(statement.value, env, frame)
                 if isinstance(value, (ConstVal, RegexVal)):
                     env[statement.target.id] = value
                     constants[statement.target.id] = value
         return constants
 
-    def collection(self, elements: list[ast.expr], env: dict[str, Value], frame: Frame, node: ast.AST) -> Value:
+    def collection(
+        self, elements: list[ast.expr], env: dict[str, Value], frame: Frame, node: ast.AST
+    ) -> Value:
         items: list[ConstVal] = []
         for element in elements:
             if isinstance(element, ast.Starred):
@@ -742,10 +829,18 @@ class PythonRule:
         left = self.eval(node.left, env, frame)
         right = self.eval(node.right, env, frame)
         if isinstance(left, ConstVal) and isinstance(right, ConstVal):
-            if left.items is not None and right.items is not None and isinstance(node.op, (ast.Add, ast.BitOr)):
+            if (
+                left.items is not None
+                and right.items is not None
+                and isinstance(node.op, (ast.Add, ast.BitOr))
+            ):
                 items = list(left.items) + [i for i in right.items if i.value not in left.value]  # type: ignore[operator]
                 return ConstVal(tuple(i.value for i in items), tuple(items), left.line, left.column)
-            if isinstance(left.value, str) and isinstance(right.value, str) and isinstance(node.op, ast.Add):
+            if (
+                isinstance(left.value, str)
+                and isinstance(right.value, str)
+                and isinstance(node.op, ast.Add)
+            ):
                 return ConstVal(left.value + right.value, None, left.line, left.column)
             if (
                 isinstance(left.value, (int, float))
@@ -754,7 +849,9 @@ class PythonRule:
                 and not isinstance(right.value, bool)
                 and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult))
             ):
-                result = {ast.Add: left.value + right.value, ast.Sub: left.value - right.value}.get(type(node.op))
+                result = {ast.Add: left.value + right.value, ast.Sub: left.value - right.value}.get(
+                    type(node.op)
+                )
                 if result is None:
                     result = left.value * right.value
                     if abs(result) > 10**15:
@@ -811,14 +908,25 @@ class PythonRule:
     def args(self, node: ast.Call, env: dict[str, Value], frame: Frame) -> list[Value]:
         return [self.eval(a, env, frame) for a in node.args if not isinstance(a, ast.Starred)]
 
-    def method(self, base: Value, name: str, node: ast.Call, env: dict[str, Value], frame: Frame) -> Value:
+    def method(
+        self, base: Value, name: str, node: ast.Call, env: dict[str, Value], frame: Frame
+    ) -> Value:
         if isinstance(base, EventVal):
             return self.event_method(name, node, env, frame)
         if isinstance(base, FieldVal):
             return self.field_method(base, name, node, env, frame)
-        if isinstance(base, ConstVal) and base.items is not None and name == "keys" and not node.args:
+        if (
+            isinstance(base, ConstVal)
+            and base.items is not None
+            and name == "keys"
+            and not node.args
+        ):
             return base  # a dict constant keeps its keys
-        if isinstance(base, ConstVal) and isinstance(base.value, str) and name in STR_METHODS_ON_CONSTANTS:
+        if (
+            isinstance(base, ConstVal)
+            and isinstance(base.value, str)
+            and name in STR_METHODS_ON_CONSTANTS
+        ):
             if node.args:
                 return _UNKNOWN
             return replace(base, value=getattr(base.value, name)(), text=None)
@@ -826,12 +934,24 @@ class PythonRule:
             args = self.args(node, env, frame)
             if not args:
                 return _UNKNOWN
-            return CondVal(self.regex_test(args[0], base.pattern, base.ignore_case, base, RE_FUNCTIONS[name], f".{name}", frame))
+            return CondVal(
+                self.regex_test(
+                    args[0],
+                    base.pattern,
+                    base.ignore_case,
+                    base,
+                    RE_FUNCTIONS[name],
+                    f".{name}",
+                    frame,
+                )
+            )
         if isinstance(base, ModuleRef):
             if base.name.startswith("panther_"):
                 helper = self.helpers.module(self.rule_path, base.name)
                 if helper is not None and name in helper.functions:
-                    return self.inline(FuncVal(helper.functions[name], helper), node, env, frame, name)
+                    return self.inline(
+                        FuncVal(helper.functions[name], helper), node, env, frame, name
+                    )
                 self.note(f"helper {base.name}.{name}() not followed")
                 return _UNKNOWN
             return self.module_call(base.name, name, node, env, frame)
@@ -854,7 +974,9 @@ class PythonRule:
             self.note(f"event.{name}() not followed")
         return _UNKNOWN
 
-    def field_method(self, base: FieldVal, name: str, node: ast.Call, env: dict[str, Value], frame: Frame) -> Value:
+    def field_method(
+        self, base: FieldVal, name: str, node: ast.Call, env: dict[str, Value], frame: Frame
+    ) -> Value:
         if name == "get":
             args = self.args(node, env, frame)
             keys = _string_keys(args[:1])
@@ -873,21 +995,55 @@ class PythonRule:
             return base
         return _UNKNOWN
 
-    def module_call(self, module: str, name: str, node: ast.Call, env: dict[str, Value], frame: Frame) -> Value:
+    def module_call(
+        self, module: str, name: str, node: ast.Call, env: dict[str, Value], frame: Frame
+    ) -> Value:
         if module == "re":
             if name == "compile" and node.args:
                 pattern = self.eval(node.args[0], env, frame)
                 if isinstance(pattern, ConstVal) and isinstance(pattern.value, str):
-                    return RegexVal(pattern.value, self.ignore_case(node, env, frame), pattern.line, pattern.column, pattern.text or pattern.value)
+                    return RegexVal(
+                        pattern.value,
+                        self.ignore_case(node, env, frame),
+                        pattern.line,
+                        pattern.column,
+                        pattern.text or pattern.value,
+                    )
                 return _UNKNOWN
             if name in RE_FUNCTIONS and len(node.args) >= 2:
                 pattern = self.eval(node.args[0], env, frame)
                 subject = self.eval(node.args[1], env, frame)
                 if isinstance(pattern, RegexVal):
-                    return CondVal(self.regex_test(subject, pattern.pattern, pattern.ignore_case, pattern, RE_FUNCTIONS[name], f"re.{name}", frame))
+                    return CondVal(
+                        self.regex_test(
+                            subject,
+                            pattern.pattern,
+                            pattern.ignore_case,
+                            pattern,
+                            RE_FUNCTIONS[name],
+                            f"re.{name}",
+                            frame,
+                        )
+                    )
                 if isinstance(pattern, ConstVal) and isinstance(pattern.value, str):
-                    regex = RegexVal(pattern.value, self.ignore_case(node, env, frame), pattern.line, pattern.column, pattern.text or pattern.value)
-                    return CondVal(self.regex_test(subject, regex.pattern, regex.ignore_case, regex, RE_FUNCTIONS[name], f"re.{name}", frame))
+                    regex = RegexVal(
+                        pattern.value,
+                        self.ignore_case(node, env, frame),
+                        pattern.line,
+                        pattern.column,
+                        pattern.text or pattern.value,
+                    )
+                    return CondVal(
+                        self.regex_test(
+                            subject,
+                            regex.pattern,
+                            regex.ignore_case,
+                            regex,
+                            RE_FUNCTIONS[name],
+                            f"re.{name}",
+                            frame,
+                        )
+                    )
             return _UNKNOWN
         if module == "fnmatch" and name in ("fnmatch", "fnmatchcase") and len(node.args) == 2:
             args = self.args(node, env, frame)
@@ -897,7 +1053,9 @@ class PythonRule:
             return value if isinstance(value, FieldVal) else _UNKNOWN
         return _UNKNOWN
 
-    def builtin(self, name: str, node: ast.Call, env: dict[str, Value], frame: Frame, target: Value) -> Value:
+    def builtin(
+        self, name: str, node: ast.Call, env: dict[str, Value], frame: Frame, target: Value
+    ) -> Value:
         if name in ACCESSORS and node.args:
             args = self.args(node, env, frame)
             keys = _string_keys(args[1:])
@@ -936,7 +1094,9 @@ class PythonRule:
             self.note(f"helper {name}() not followed")
         return _UNKNOWN
 
-    def inline(self, target: FuncVal, node: ast.Call, env: dict[str, Value], frame: Frame, name: str) -> Value:
+    def inline(
+        self, target: FuncVal, node: ast.Call, env: dict[str, Value], frame: Frame, name: str
+    ) -> Value:
         if frame.depth >= MAX_INLINE_DEPTH:
             self.note(f"helper {name}() not followed (nested too deeply)")
             return _UNKNOWN
@@ -945,7 +1105,9 @@ class PythonRule:
         local: dict[str, Value] = {}
         defaults = func.args.defaults
         for index, default in enumerate(defaults):
-            local[params[len(params) - len(defaults) + index]] = self.eval(default, {}, Frame(target.module, frame.depth, frame.call_site))
+            local[params[len(params) - len(defaults) + index]] = self.eval(
+                default, {}, Frame(target.module, frame.depth, frame.call_site)
+            )
         for index, arg in enumerate(node.args):
             if isinstance(arg, ast.Starred) or index >= len(params):
                 self.note(f"helper {name}() not followed (arguments)")
@@ -956,15 +1118,26 @@ class PythonRule:
                 return _UNKNOWN
             local[keyword.arg] = self.eval(keyword.value, env, frame)
         same_file = target.module is self.module
-        call_site = frame.call_site if same_file else (frame.call_site or self.position(node, frame))
+        call_site = (
+            frame.call_site if same_file else (frame.call_site or self.position(node, frame))
+        )
         inner = Frame(target.module, frame.depth + 1, call_site)
         returns = self.returns_of(func, local, inner)
         values = [v for _, v in returns]
-        if len(returns) == 1 and not returns[0][0] and isinstance(values[0], (FieldVal, ConstVal, RegexVal)):
+        if (
+            len(returns) == 1
+            and not returns[0][0]
+            and isinstance(values[0], (FieldVal, ConstVal, RegexVal))
+        ):
             return values[0]  # a helper that computes a value (a field, a constant)
         if values and all(isinstance(v, FieldVal) and v == values[0] for v in values):
             return values[0]
-        cond = _disjunction([(_prune([c for c, soft in conds if not soft]), self.truthy(v, inner)) for conds, v in returns])
+        cond = _disjunction(
+            [
+                (_prune([c for c, soft in conds if not soft]), self.truthy(v, inner))
+                for conds, v in returns
+            ]
+        )
         if cond is UNKNOWN:
             self.note(f"helper {name}() not followed")
         return CondVal(cond)
@@ -982,12 +1155,21 @@ class PythonRule:
                     return True
         return False
 
-    def quantifier(self, name: str, argument: ast.expr, env: dict[str, Value], frame: Frame) -> Cond:
+    def quantifier(
+        self, name: str, argument: ast.expr, env: dict[str, Value], frame: Frame
+    ) -> Cond:
         combine: Callable[[list[Cond]], Cond] = c_or if name == "any" else c_and
-        if isinstance(argument, (ast.GeneratorExp, ast.ListComp, ast.SetComp)) and len(argument.generators) == 1:
+        if (
+            isinstance(argument, (ast.GeneratorExp, ast.ListComp, ast.SetComp))
+            and len(argument.generators) == 1
+        ):
             generator = argument.generators[0]
             iterable = self.eval(generator.iter, env, frame)
-            if isinstance(iterable, ConstVal) and iterable.items is not None and len(iterable.items) <= MAX_UNROLL:
+            if (
+                isinstance(iterable, ConstVal)
+                and iterable.items is not None
+                and len(iterable.items) <= MAX_UNROLL
+            ):
                 conds: list[Cond] = []
                 for item in iterable.items:
                     local = dict(env)
@@ -1048,7 +1230,11 @@ class PythonRule:
             if isinstance(op, (ast.Is, ast.Eq)):
                 return c_not(left.cond)
             return UNKNOWN
-        if isinstance(left, CondVal) and isinstance(right, ConstVal) and isinstance(right.value, bool):
+        if (
+            isinstance(left, CondVal)
+            and isinstance(right, ConstVal)
+            and isinstance(right.value, bool)
+        ):
             positive = right.value == isinstance(op, (ast.Eq, ast.Is))
             return left.cond if positive else c_not(left.cond)
         if isinstance(left, LenVal) and isinstance(right, ConstVal) and right.value == 0:
@@ -1096,23 +1282,44 @@ class PythonRule:
             if isinstance(item.value, str):
                 return self.predicate(container, "contains", item.value, item, "in", frame)
             return UNKNOWN
-        if isinstance(item, ConstVal) and isinstance(container, ConstVal) and container.items is not None:
+        if (
+            isinstance(item, ConstVal)
+            and isinstance(container, ConstVal)
+            and container.items is not None
+        ):
             return TRUE if item.value in container.value else FALSE  # type: ignore[operator]
-        if isinstance(item, ConstVal) and isinstance(container, ConstVal) and isinstance(container.value, str):
+        if (
+            isinstance(item, ConstVal)
+            and isinstance(container, ConstVal)
+            and isinstance(container.value, str)
+        ):
             return TRUE if str(item.value) in container.value else FALSE
         return UNKNOWN
 
-    def string_test(self, field_value: FieldVal, operator: str, arg: Value, how: str, frame: Frame) -> Cond:
+    def string_test(
+        self, field_value: FieldVal, operator: str, arg: Value, how: str, frame: Frame
+    ) -> Cond:
         if isinstance(arg, ConstVal) and isinstance(arg.value, str):
             return self.predicate(field_value, operator, arg.value, arg, how, frame)
         if isinstance(arg, ConstVal) and arg.items is not None:
             return c_or(
-                [self.predicate(field_value, operator, str(i.value), i, how, frame) for i in arg.items if isinstance(i.value, str)]
+                [
+                    self.predicate(field_value, operator, str(i.value), i, how, frame)
+                    for i in arg.items
+                    if isinstance(i.value, str)
+                ]
             )
         return UNKNOWN
 
     def regex_test(
-        self, subject: Value, pattern: str, ignore_case: bool, token: RegexVal | ConstVal, anchors: str, how: str, frame: Frame
+        self,
+        subject: Value,
+        pattern: str,
+        ignore_case: bool,
+        token: RegexVal | ConstVal,
+        anchors: str,
+        how: str,
+        frame: Frame,
     ) -> Cond:
         if not isinstance(subject, FieldVal):
             return UNKNOWN
@@ -1123,14 +1330,29 @@ class PythonRule:
         text = token.text if isinstance(token, RegexVal) else (token.text or pattern)
         const = ConstVal(pattern, None, line, column, text)
         if simple is None:
-            return self.predicate(subject, "regex_match", pattern, const, how, frame, cased=not (ignore_case or subject.fold))
+            return self.predicate(
+                subject,
+                "regex_match",
+                pattern,
+                const,
+                how,
+                frame,
+                cased=not (ignore_case or subject.fold),
+            )
         cased = not (ignore_case or simple.ignore_case or subject.fold)
-        return c_or([self.predicate(subject, op, value, const, how, frame, cased=cased) for op, value in simple.alternatives])
+        return c_or(
+            [
+                self.predicate(subject, op, value, const, how, frame, cased=cased)
+                for op, value in simple.alternatives
+            ]
+        )
 
     def fnmatch_test(self, subject: Value, pattern: Value, frame: Frame, cased: bool) -> Cond:
         if not isinstance(subject, FieldVal):
             return UNKNOWN
-        patterns = [pattern] if isinstance(pattern, ConstVal) and isinstance(pattern.value, str) else []
+        patterns = (
+            [pattern] if isinstance(pattern, ConstVal) and isinstance(pattern.value, str) else []
+        )
         if isinstance(pattern, ConstVal) and pattern.items is not None:
             patterns = [i for i in pattern.items if isinstance(i.value, str)]
         if not patterns:
@@ -1139,10 +1361,16 @@ class PythonRule:
         for item in patterns:
             parts = _fnmatch_parts(str(item.value))
             if parts is None:
-                conds.append(self.predicate(subject, "wildcard", str(item.value), item, "fnmatch", frame, cased=cased))
+                conds.append(
+                    self.predicate(
+                        subject, "wildcard", str(item.value), item, "fnmatch", frame, cased=cased
+                    )
+                )
                 continue
             operator, value = operator_for_parts(parts)
-            conds.append(self.predicate(subject, operator, value, item, "fnmatch", frame, cased=cased))
+            conds.append(
+                self.predicate(subject, operator, value, item, "fnmatch", frame, cased=cased)
+            )
         return c_or(conds)
 
     # -- predicates -----------------------------------------------------------------------------
@@ -1162,7 +1390,14 @@ class PythonRule:
             return c_or(
                 [
                     self.predicate(
-                        FieldVal(path, field_value.fold, field_value.how, (), field_value.line, field_value.column),
+                        FieldVal(
+                            path,
+                            field_value.fold,
+                            field_value.how,
+                            (),
+                            field_value.line,
+                            field_value.column,
+                        ),
                         operator,
                         value,
                         token,
@@ -1229,7 +1464,9 @@ def _disjunction(paths: list[tuple[list[Cond], Cond]]) -> Cond:
     live = [(conds, value) for conds, value in paths if value is not FALSE and FALSE not in conds]
     if not live:
         return FALSE
-    shared = [c for c in live[0][0] if all(any(c is other for other in conds) for conds, _ in live[1:])]
+    shared = [
+        c for c in live[0][0] if all(any(c is other for other in conds) for conds, _ in live[1:])
+    ]
     rest = [
         c_and(_prune([c for c in conds if not any(c is s for s in shared)] + [value]))
         for conds, value in live
@@ -1264,9 +1501,12 @@ def _equalities(cond: Cond) -> list[Predicate]:
     """The eq predicates of one field that ``cond`` is (one, or an or of them)."""
     if isinstance(cond, Predicate) and cond.operator == "eq":
         return [cond]
-    if isinstance(cond, Or) and all(isinstance(c, Predicate) and c.operator == "eq" for c in cond.children):
-        if len({c.canonical_field for c in cond.children}) == 1:  # type: ignore[union-attr]
-            return list(cond.children)  # type: ignore[arg-type]
+    if (
+        isinstance(cond, Or)
+        and all(isinstance(c, Predicate) and c.operator == "eq" for c in cond.children)
+        and len({c.canonical_field for c in cond.children}) == 1
+    ):  # type: ignore[union-attr]
+        return list(cond.children)  # type: ignore[arg-type]
     return []
 
 
@@ -1277,12 +1517,17 @@ def _implied(required: list[Predicate], negated: Predicate) -> bool:
     for predicate in required:
         if predicate.value is None:
             return False
-        if predicate.value == negated.value or predicate.value.casefold() == negated.value.casefold():
+        if (
+            predicate.value == negated.value
+            or predicate.value.casefold() == negated.value.casefold()
+        ):
             return False
     return True
 
 
-def _wraps(node: ast.expr, value: FieldVal, env: dict[str, Value], interpreter: PythonRule, frame: Frame) -> bool:
+def _wraps(
+    node: ast.expr, value: FieldVal, env: dict[str, Value], interpreter: PythonRule, frame: Frame
+) -> bool:
     """``[x]`` around the same field: iterating it is iterating the field."""
     return (
         isinstance(node, (ast.List, ast.Tuple))
@@ -1294,7 +1539,9 @@ def _wraps(node: ast.expr, value: FieldVal, env: dict[str, Value], interpreter: 
 def _relocate(value: ConstVal | RegexVal, line: int, column: int) -> ConstVal | RegexVal:
     if isinstance(value, RegexVal):
         return replace(value, line=line, column=column)
-    items = tuple(_relocate(i, line, column) for i in value.items) if value.items is not None else None  # type: ignore[misc]
+    items = (
+        tuple(_relocate(i, line, column) for i in value.items) if value.items is not None else None
+    )  # type: ignore[misc]
     return replace(value, items=items, line=line, column=column)
 
 
@@ -1305,9 +1552,9 @@ def _const_compare(left: object, op: ast.cmpop, right: object) -> Cond:
         if isinstance(op, ast.NotEq):
             return TRUE if left != right else FALSE
         if isinstance(op, ast.Is):
-            return TRUE if left is right or left == right and left is None else FALSE
+            return TRUE if left is right or (left == right and left is None) else FALSE
         if isinstance(op, ast.IsNot):
-            return FALSE if left is right or left == right and left is None else TRUE
+            return FALSE if left is right or (left == right and left is None) else TRUE
     except Exception:  # pragma: no cover - constants compare safely
         return UNKNOWN
     return UNKNOWN
@@ -1375,7 +1622,11 @@ def _string_keys(args: list[Value]) -> list[str] | None:
     for arg in args:
         if isinstance(arg, ConstVal) and isinstance(arg.value, str):
             keys.append(arg.value)
-        elif isinstance(arg, ConstVal) and isinstance(arg.value, int) and not isinstance(arg.value, bool):
+        elif (
+            isinstance(arg, ConstVal)
+            and isinstance(arg.value, int)
+            and not isinstance(arg.value, bool)
+        ):
             continue  # a list index inside deep_get
         else:
             return None
@@ -1388,7 +1639,20 @@ def _names(target: ast.expr) -> Iterator[str]:
             yield node.id
 
 
-MUTATORS = frozenset({"append", "add", "extend", "update", "insert", "remove", "pop", "setdefault", "discard", "clear"})
+MUTATORS = frozenset(
+    {
+        "append",
+        "add",
+        "extend",
+        "update",
+        "insert",
+        "remove",
+        "pop",
+        "setdefault",
+        "discard",
+        "clear",
+    }
+)
 
 
 def _assigned_names(statements: list[ast.stmt]) -> set[str]:
@@ -1413,7 +1677,11 @@ def _mutated_names(statements: list[ast.stmt]) -> set[str]:
                 and isinstance(node.func.value, ast.Name)
             ):
                 names.add(node.func.value.id)
-            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+            elif (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.ctx, ast.Store)
+                and isinstance(node.value, ast.Name)
+            ):
                 names.add(node.value.id)
     return names
 
@@ -1431,6 +1699,7 @@ def _merge(before: State, body: State, orelse: State) -> State:
     env: dict[str, Value] = {}
     for name in set(body.env) | set(orelse.env):
         left, right = body.env.get(name), orelse.env.get(name)
-        env[name] = left if left == right and left is not None else UnknownVal("differs between branches")
+        env[name] = (
+            left if left == right and left is not None else UnknownVal("differs between branches")
+        )
     return State(conds, env)
-

@@ -30,7 +30,9 @@ from rulelint.vocab.tables import read_table
 ANALYSIS_TYPES = ("rule", "scheduled_rule", "correlation_rule", "scheduled_query", "policy")
 SNIFF_TYPE = re.compile(r"^AnalysisType\s*:\s*['\"]?([A-Za-z_]+)", re.MULTILINE)
 SNIFF_ID = re.compile(r"^(RuleID|PolicyID)\s*:", re.MULTILINE)
-ATTACK_ENTRY = re.compile(r"^\s*(TA\d{3,4})?\s*:?\s*((?:T\d{4}(?:\.\d{3})?\s*,?\s*)*)$", re.IGNORECASE)
+ATTACK_ENTRY = re.compile(
+    r"^\s*(TA\d{3,4})?\s*:?\s*((?:T\d{4}(?:\.\d{3})?\s*,?\s*)*)$", re.IGNORECASE
+)
 TECHNIQUE_ANY = re.compile(r"T\d{4}(?:\.\d{3})?", re.IGNORECASE)
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
@@ -71,7 +73,9 @@ class PantherReader:
             raise RuleReadError("a Panther analysis file must be a YAML mapping")
         kind = _text(document.get("AnalysisType")).lower() or "rule"
         if kind not in ANALYSIS_TYPES:
-            raise RuleReadError(f"AnalysisType {kind!r} is not a detection", _line(document, "AnalysisType"))
+            raise RuleReadError(
+                f"AnalysisType {kind!r} is not a detection", _line(document, "AnalysisType")
+            )
         notes: list[str] = []
         logtypes = _string_list(document.get("LogTypes"), "LogTypes", document)
         scopes = tuple(f"logtype:{lt}" for lt in logtypes)
@@ -81,10 +85,14 @@ class PantherReader:
         if kind in ("rule", "scheduled_rule"):
             expression = self._python(path, document, scopes, notes, extra)
             if kind == "scheduled_rule":
-                extra["scheduled_queries"] = _string_list(document.get("ScheduledQueries"), "ScheduledQueries", document)
+                extra["scheduled_queries"] = _string_list(
+                    document.get("ScheduledQueries"), "ScheduledQueries", document
+                )
         elif kind == "policy":
             language = "panther-policy"
-            extra["resource_types"] = _string_list(document.get("ResourceTypes"), "ResourceTypes", document)
+            extra["resource_types"] = _string_list(
+                document.get("ResourceTypes"), "ResourceTypes", document
+            )
             notes.append("policy (cloud resource check): catalogued without event predicates")
         elif kind == "correlation_rule":
             language = "panther-correlation"
@@ -109,7 +117,10 @@ class PantherReader:
         tests = _tests(document.get("Tests"))
         if tests:
             extra["tests"] = tests
-        rule_id = _text(document.get("RuleID") or document.get("PolicyID") or document.get("QueryName")) or path
+        rule_id = (
+            _text(document.get("RuleID") or document.get("PolicyID") or document.get("QueryName"))
+            or path
+        )
         return [
             Rule(
                 id=rule_id,
@@ -134,13 +145,23 @@ class PantherReader:
 
     # -- bodies ---------------------------------------------------------------------------------
 
-    def _python(self, path: str, document: Mapping[str, Any], scopes: tuple[str, ...], notes: list[str], extra: dict[str, Any]):
+    def _python(
+        self,
+        path: str,
+        document: Mapping[str, Any],
+        scopes: tuple[str, ...],
+        notes: list[str],
+        extra: dict[str, Any],
+    ):
         filename = _text(document.get("Filename"))
         if not filename:
             notes.append("no Filename: python body not available")
             return None
         if os.path.basename(filename) != filename or not filename.endswith(".py"):
-            raise RuleReadError(f"Filename {filename!r} must name a .py file beside the YAML", _line(document, "Filename"))
+            raise RuleReadError(
+                f"Filename {filename!r} must name a .py file beside the YAML",
+                _line(document, "Filename"),
+            )
         body_path = os.path.join(os.path.dirname(path), filename)
         if not os.path.isfile(body_path):
             notes.append("python body not available")
@@ -148,7 +169,9 @@ class PantherReader:
         extra["body_path"] = body_path
         size = os.path.getsize(body_path)
         if size > MAX_BODY_BYTES:
-            raise RuleReadError(f"{filename} is {size:,} bytes, over the {MAX_BODY_BYTES:,}-byte limit")
+            raise RuleReadError(
+                f"{filename} is {size:,} bytes, over the {MAX_BODY_BYTES:,}-byte limit"
+            )
         try:
             with open(body_path, encoding="utf-8") as handle:
                 source = handle.read()
@@ -170,7 +193,9 @@ class PantherReader:
         first_line, indent = _query_position(document, text)
         tables = log_tables(tokenize(query))
         scopes = {t: (f"logtype:{_table_logtypes()[t]}",) for t in tables if t in _table_logtypes()}
-        expression = WhereReader(field_map("panther"), scopes, first_line, notes, indent).read(query)
+        expression = WhereReader(field_map("panther"), scopes, first_line, notes, indent).read(
+            query
+        )
         if expression is None:
             notes.append("scheduled query: no simple WHERE predicates")
         return expression, tables
@@ -239,7 +264,13 @@ def _tests(value: Any) -> list[dict[str, Any]]:
     tests: list[dict[str, Any]] = []
     for item, line in zip(value, lines, strict=False):
         if isinstance(item, Mapping):
-            tests.append({"name": _text(item.get("Name")), "expected": bool(item.get("ExpectedResult")), "line": line})
+            tests.append(
+                {
+                    "name": _text(item.get("Name")),
+                    "expected": bool(item.get("ExpectedResult")),
+                    "line": line,
+                }
+            )
     return tests
 
 
@@ -316,7 +347,11 @@ def _python_test(fix: ExclusionFix, scopes: tuple[str, ...]) -> str:
     value = fix.display_value if fix.display_value is not None else fix.value
     text = value or ""
     operator = fix.operator
-    if operator == "eq" and holds != fix.canonical_field and path_name_pairs().get(holds) == fix.canonical_field:
+    if (
+        operator == "eq"
+        and holds != fix.canonical_field
+        and path_name_pairs().get(holds) == fix.canonical_field
+    ):
         endings = ("\\" + text.lower(), "/" + text.lower())
         return f"str({accessor} or '').lower().endswith({endings!r})"
     if operator == "eq":
@@ -336,9 +371,7 @@ def _python_test(fix: ExclusionFix, scopes: tuple[str, ...]) -> str:
     if operator == "wildcard":
         return f"fnmatch.fnmatch(str({accessor} or '').lower(), {text.lower()!r})  # needs: import fnmatch"
     if operator == "cidr_match":
-        return (
-            f"ipaddress.ip_address({accessor}) in ipaddress.ip_network({text!r})  # needs: import ipaddress"
-        )
+        return f"ipaddress.ip_address({accessor}) in ipaddress.ip_network({text!r})  # needs: import ipaddress"
     if operator == "is_null":
         return f"{accessor} is None"
     if operator == "is_not_null":

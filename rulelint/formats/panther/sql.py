@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 from rulelint.model import Node, Not, all_of, any_of
 from rulelint.vocab.fields import FieldMap
-from rulelint.vocab.values import MULTI, SINGLE, Part, canonical_number, make_predicate, operator_for_parts
+from rulelint.vocab.values import (
+    MULTI,
+    SINGLE,
+    Part,
+    canonical_number,
+    make_predicate,
+    operator_for_parts,
+)
 
 TOKEN = re.compile(
     r"""
@@ -29,7 +36,9 @@ TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-CLAUSE_END = frozenset({"group", "order", "limit", "having", "qualify", "union", "window", "intersect", "except"})
+CLAUSE_END = frozenset(
+    {"group", "order", "limit", "having", "qualify", "union", "window", "intersect", "except"}
+)
 MAX_SQL_CHARS = 200_000
 
 
@@ -99,7 +108,9 @@ class WhereReader:
                 if node is not None:
                     clauses.append(node)
         if self.skipped:
-            self.notes.append(f"{self.skipped} WHERE condition(s) not simple enough to read (functions, sub-queries)")
+            self.notes.append(
+                f"{self.skipped} WHERE condition(s) not simple enough to read (functions, sub-queries)"
+            )
         return all_of(clauses, "join" if len(clauses) > 1 else "and")
 
     def conjunction(self, tokens: list[Token], scopes: tuple[str, ...]) -> Node | None:
@@ -148,15 +159,24 @@ class WhereReader:
             rest, words = rest[1:], words[1:]
         if words[:1] == ["is"] and words[1:] in (["null"], ["not", "null"]):
             operator = "is_null" if words[1:] == ["null"] else "is_not_null"
-            return self.predicate(column, operator, None, rest[-1], "IS " + " ".join(words[1:]).upper(), scopes, True)
+            return self.predicate(
+                column, operator, None, rest[-1], "IS " + " ".join(words[1:]).upper(), scopes, True
+            )
         if words[:1] == ["in"] and len(rest) >= 3 and rest[1].text == "(" and rest[-1].text == ")":
             values = _split(rest[2:-1], ",")
-            if not values or any(len(v) != 1 or v[0].kind not in ("string", "number") for v in values):
+            if not values or any(
+                len(v) != 1 or v[0].kind not in ("string", "number") for v in values
+            ):
                 return None
             how = "NOT IN" if negated else "IN"
             node = any_of([self.literal(column, "eq", v[0], how, scopes) for v in values])
             return Not(node) if negated and node is not None else node
-        if words[:2] in (["like", "any"], ["ilike", "any"]) and len(rest) >= 4 and rest[2].text == "(" and rest[-1].text == ")":
+        if (
+            words[:2] in (["like", "any"], ["ilike", "any"])
+            and len(rest) >= 4
+            and rest[2].text == "("
+            and rest[-1].text == ")"
+        ):
             values = _split(rest[3:-1], ",")
             if not values or any(len(v) != 1 or v[0].kind != "string" for v in values):
                 return None
@@ -165,7 +185,15 @@ class WhereReader:
             for value_tokens in values:
                 operator, value = operator_for_parts(_like_parts(_string(value_tokens[0].text)))
                 alternatives.append(
-                    self.predicate(column, operator, value, value_tokens[0], how, scopes, cased=words[0] == "like")
+                    self.predicate(
+                        column,
+                        operator,
+                        value,
+                        value_tokens[0],
+                        how,
+                        scopes,
+                        cased=words[0] == "like",
+                    )
                 )
             node = any_of(alternatives)
             return Not(node) if negated and node is not None else node
@@ -173,9 +201,16 @@ class WhereReader:
             parts = _like_parts(_string(rest[1].text))
             operator, value = operator_for_parts(parts)
             how = ("NOT " if negated else "") + rest[0].text.upper()
-            node = self.predicate(column, operator, value, rest[1], how, scopes, cased=words[0] == "like")
+            node = self.predicate(
+                column, operator, value, rest[1], how, scopes, cased=words[0] == "like"
+            )
             return Not(node) if negated else node
-        if negated or len(rest) != 2 or rest[0].kind != "op" or rest[1].kind not in ("string", "number"):
+        if (
+            negated
+            or len(rest) != 2
+            or rest[0].kind != "op"
+            or rest[1].kind not in ("string", "number")
+        ):
             return None
         op = rest[0].text
         if op in ("=", "!=", "<>"):
@@ -199,7 +234,11 @@ class WhereReader:
             return None
         if array[0].text == "[" and array[-1].text == "]":
             inner = array[1:-1]
-        elif array[0].text.lower() == "array_construct" and array[1].text == "(" and array[-1].text == ")":
+        elif (
+            array[0].text.lower() == "array_construct"
+            and array[1].text == "("
+            and array[-1].text == ")"
+        ):
             inner = array[2:-1]
         else:
             return None
@@ -208,14 +247,23 @@ class WhereReader:
             return None
         return any_of([self.literal(column, "eq", v[0], "ARRAY_CONTAINS", scopes) for v in values])
 
-    def literal(self, column: str, operator: str, token: Token, how: str, scopes: tuple[str, ...]) -> Node:
+    def literal(
+        self, column: str, operator: str, token: Token, how: str, scopes: tuple[str, ...]
+    ) -> Node:
         if token.kind == "number":
             value = canonical_number(float(token.text) if "." in token.text else int(token.text))
             return self.predicate(column, operator, value, token, how, scopes, cased=False)
         return self.predicate(column, operator, _string(token.text), token, how, scopes, cased=True)
 
     def predicate(
-        self, column: str, operator: str, value: str | None, token: Token, how: str, scopes: tuple[str, ...], cased: bool
+        self,
+        column: str,
+        operator: str,
+        value: str | None,
+        token: Token,
+        how: str,
+        scopes: tuple[str, ...],
+        cased: bool,
     ) -> Node:
         raw = token.text[1:-1] if token.kind == "string" else token.text
         return make_predicate(

@@ -126,7 +126,6 @@ WS: /[ \t\f\r\n]+/
 """
 
 
-
 # -- the IR ---------------------------------------------------------------------------------------
 
 
@@ -235,7 +234,21 @@ class Quantified:
     child: Expr
 
 
-Expr = Field | Var | Count | Lit | Regex | Call | Compare | InList | Nocase | Arith | BoolOp | NotOp | Quantified
+Expr = (
+    Field
+    | Var
+    | Count
+    | Lit
+    | Regex
+    | Call
+    | Compare
+    | InList
+    | Nocase
+    | Arith
+    | BoolOp
+    | NotOp
+    | Quantified
+)
 
 
 @dataclass(slots=True)
@@ -420,7 +433,9 @@ def _join(op: str, left: Expr, right: Expr) -> BoolOp:
 
 
 # The transformer runs inside the LALR parser: no parse tree is built (about twice as fast).
-_PARSER = Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=True, transformer=_ToIR())
+_PARSER = Lark(
+    GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=True, transformer=_ToIR()
+)
 
 #: Friendlier names of the terminals lark reports in "expected ..." messages.
 _TERMINAL_NAMES = {
@@ -445,22 +460,32 @@ def parse_rules(text: str) -> list[ParsedRule]:
     try:
         return _PARSER.parse(text)  # type: ignore[return-value]
     except UnexpectedCharacters as error:
-        snippet = text.splitlines()[error.line - 1].strip() if 0 < error.line <= len(text.splitlines()) else ""
+        snippet = (
+            text.splitlines()[error.line - 1].strip()
+            if 0 < error.line <= len(text.splitlines())
+            else ""
+        )
         raise RuleReadError(
             f"YARA-L syntax error at column {error.column}: unexpected {text[error.pos_in_stream]!r} in {snippet[:80]!r}",
             error.line,
         ) from None
     except UnexpectedToken as error:
-        expected = sorted({_TERMINAL_NAMES.get(name, name.strip("_").lower()) for name in error.expected})
+        expected = sorted(
+            {_TERMINAL_NAMES.get(name, name.strip("_").lower()) for name in error.expected}
+        )
         found = "end of file" if error.token.type == "$END" else repr(str(error.token))
         raise RuleReadError(
             f"YARA-L syntax error: unexpected {found}; expected {', '.join(expected[:8])}",
             error.line if error.line and error.line > 0 else 0,
         ) from None
     except UnexpectedEOF:
-        raise RuleReadError("YARA-L syntax error: unexpected end of file", len(text.splitlines())) from None
+        raise RuleReadError(
+            "YARA-L syntax error: unexpected end of file", len(text.splitlines())
+        ) from None
     except UnexpectedInput as error:  # pragma: no cover - other lark input errors
-        raise RuleReadError(f"YARA-L syntax error: {error}", getattr(error, "line", 0) or 0) from None
+        raise RuleReadError(
+            f"YARA-L syntax error: {error}", getattr(error, "line", 0) or 0
+        ) from None
     except RuleReadError:
         raise
     except Exception as error:

@@ -40,7 +40,18 @@ from rulelint.formats.yaral.grammar import (
     Var,
     parse_rules,
 )
-from rulelint.model import AttackTag, Node, Not, Or, Predicate, Rule, all_of, any_of, iter_predicates, simplify
+from rulelint.model import (
+    AttackTag,
+    Node,
+    Not,
+    Or,
+    Predicate,
+    Rule,
+    all_of,
+    any_of,
+    iter_predicates,
+    simplify,
+)
 from rulelint.vocab.fields import FieldMap, field_map, name_path_pairs, path_name_pairs
 from rulelint.vocab.tables import read_table
 from rulelint.vocab.values import canonical_number, make_predicate
@@ -75,13 +86,18 @@ MIRROR = {"=": "=", "!=": "!=", ">": "<", "<": ">", ">=": "<=", "<=": ">="}
 @cache
 def _sources() -> dict[tuple[str, str], tuple[str, str]]:
     """(UDM field, value folded) -> (event key, product)."""
-    return {(row[0], row[1].casefold()): (row[2], row[3]) for row in read_table("events/yaral_sources.tsv", 4)}
+    return {
+        (row[0], row[1].casefold()): (row[2], row[3])
+        for row in read_table("events/yaral_sources.tsv", 4)
+    }
 
 
 @cache
 def _product_event_types() -> dict[str, tuple[str, str]]:
     """product_event_type value -> (event key, implied UDM event type)."""
-    return {row[0]: (row[1], row[2]) for row in read_table("events/yaral_product_event_types.tsv", 3)}
+    return {
+        row[0]: (row[1], row[2]) for row in read_table("events/yaral_product_event_types.tsv", 3)
+    }
 
 
 # -- reference lists ------------------------------------------------------------------------------
@@ -257,7 +273,9 @@ def _raw_inner(lit: Lit | Regex) -> str:
 class EventsConverter:
     """``events:`` statements of one rule -> canonical expression."""
 
-    def __init__(self, path: str, fields: FieldMap, variables: dict[str, VariableInfo], notes: list[str]) -> None:
+    def __init__(
+        self, path: str, fields: FieldMap, variables: dict[str, VariableInfo], notes: list[str]
+    ) -> None:
         self.path = path
         self.fields = fields
         self.variables = variables
@@ -301,7 +319,12 @@ class EventsConverter:
         left, op, right = expr.left, expr.op, expr.right
         if _is_value(left) and not _is_value(right):
             left, right, op = right, left, MIRROR[op]
-        if isinstance(left, Call) and left.name in PREDICATE_FUNCTIONS and isinstance(right, Lit) and right.kind == "bool":
+        if (
+            isinstance(left, Call)
+            and left.name in PREDICATE_FUNCTIONS
+            and isinstance(right, Lit)
+            and right.kind == "bool"
+        ):
             node = self.call(left, nocase)
             if node is None or op not in ("=", "!="):
                 return None
@@ -314,7 +337,9 @@ class EventsConverter:
         refs = [ref] if ref is not None else _coalesce_refs(left)
         if refs is None:
             if not isinstance(left, (Var, Count)):
-                self.note("a comparison on a computed value (function, arithmetic) is not a predicate")
+                self.note(
+                    "a comparison on a computed value (function, arithmetic) is not a predicate"
+                )
             return None
         if len(refs) > 1:
             self.note("strings.coalesce(...) read as any of its fields")
@@ -330,13 +355,19 @@ class EventsConverter:
                 return None
             node = self.regex(ref, value.text, value, how, nocase)
             return node if op == "=" else Not(node)
-        if value.kind == "null" or (value.kind in ("string", "raw") and value.value == "" and op in ("=", "!=")):
+        if value.kind == "null" or (
+            value.kind in ("string", "raw") and value.value == "" and op in ("=", "!=")
+        ):
             operator = "is_null" if op == "=" else "is_not_null"
             return self.predicate(ref, operator, None, value, how, cased=False)
         text = _lit_text(value)
         if op == "!=":
-            return Not(self.predicate(ref, "eq", text, value, how, cased=self._cased(ref, nocase, value)))
-        return self.predicate(ref, COMPARISONS[op], text, value, how, cased=self._cased(ref, nocase, value))
+            return Not(
+                self.predicate(ref, "eq", text, value, how, cased=self._cased(ref, nocase, value))
+            )
+        return self.predicate(
+            ref, COMPARISONS[op], text, value, how, cased=self._cased(ref, nocase, value)
+        )
 
     def in_list(self, expr: InList, nocase: bool) -> Node | None:
         ref = _field_ref(expr.left)
@@ -344,7 +375,9 @@ class EventsConverter:
             return None
         if ref.variable in self.variables and self.variables[ref.variable].graph:
             return None
-        how = f"in {expr.kind + ' ' if expr.kind else ''}%{expr.name}" + (" nocase" if nocase else "")
+        how = f"in {expr.kind + ' ' if expr.kind else ''}%{expr.name}" + (
+            " nocase" if nocase else ""
+        )
         marker = Lit("string", f"%{expr.name}", f"%{expr.name}", expr.line, expr.column)
         entries = _LISTS.get(self.path, expr.name)
         operator = {"": "eq", "regex": "regex_match", "cidr": "cidr_match"}[expr.kind]
@@ -391,7 +424,9 @@ class EventsConverter:
 
     # predicates
 
-    def regex(self, ref: FieldRef, pattern: str, token: Lit | Regex, how: str, nocase: bool) -> Node:
+    def regex(
+        self, ref: FieldRef, pattern: str, token: Lit | Regex, how: str, nocase: bool
+    ) -> Node:
         """A regex test; simple anchored/literal regexes become the exact operators."""
         simple = simplify_regex(pattern)
         if simple is None:
@@ -399,12 +434,20 @@ class EventsConverter:
             return self.predicate(ref, "regex_match", pattern, token, how, cased=cased)
         cased = not (nocase or ref.fold or simple.ignore_case)
         nodes: list[Node] = [
-            self.predicate(ref, operator, value, token, how, cased=cased) for operator, value in simple.alternatives
+            self.predicate(ref, operator, value, token, how, cased=cased)
+            for operator, value in simple.alternatives
         ]
         return any_of(nodes)  # type: ignore[return-value]
 
     def predicate(
-        self, ref: FieldRef, operator: str, value: str | None, token: Lit | Regex, how: str, *, cased: bool
+        self,
+        ref: FieldRef,
+        operator: str,
+        value: str | None,
+        token: Lit | Regex,
+        how: str,
+        *,
+        cased: bool,
     ) -> Predicate:
         info = self.variables.get(ref.variable)
         scopes = info.scopes() if info is not None else ()
@@ -472,9 +515,8 @@ def _scan_equality(left: Expr, right: Expr, variables: dict[str, VariableInfo]) 
     if left.path == "metadata.event_type":
         if value not in info.event_types:
             info.event_types.append(value)
-    elif left.path == "metadata.product_event_type":
-        if value not in info.product_event_types:
-            info.product_event_types.append(value)
+    elif left.path == "metadata.product_event_type" and value not in info.product_event_types:
+        info.product_event_types.append(value)
     source = _sources().get((left.path, value.casefold()))
     if source is not None and source not in info.sources:
         info.sources.append(source)
@@ -529,7 +571,12 @@ def _attack_tags(parsed: ParsedRule) -> list[AttackTag]:
             tactics(entry.value, entry.line)
         elif key == "mitre_attack_url":
             for technique, sub in ATTACK_URL.findall(entry.value):
-                add(entry.value, "technique", technique.upper() + (f".{sub}" if sub else ""), entry.line)
+                add(
+                    entry.value,
+                    "technique",
+                    technique.upper() + (f".{sub}" if sub else ""),
+                    entry.line,
+                )
     return tags
 
 
@@ -587,23 +634,33 @@ class YaralReader:
             notes.append(f"entity-graph context {', '.join(graph)}: not event predicates")
         expression = simplify(all_of(nodes))
         groups = {p.group for p in iter_predicates(expression)}
-        if len(groups) > 1 and expression is not None and not isinstance(expression, (Predicate, Not, Or)):
+        if (
+            len(groups) > 1
+            and expression is not None
+            and not isinstance(expression, (Predicate, Not, Or))
+        ):
             expression.kind = "join"  # type: ignore[union-attr]
         meta = _meta(parsed)
         attack_tags = _attack_tags(parsed)
         events: list[str] = []
-        for name, info in variables.items():
+        for _name, info in variables.items():
             if not info.graph:
                 events.extend(key for key in info.events() if key not in events)
         if not events and any(meta.get(key) for key in ("product", "category", "service")):
             # retired SOC Prime rules name a Sigma logsource in meta instead of an event type
             events = logsource_events(
-                *(meta.get(key, "").strip().lower() or None for key in ("product", "category", "service")), []
+                *(
+                    meta.get(key, "").strip().lower() or None
+                    for key in ("product", "category", "service")
+                ),
+                [],
             )
         extra: dict[str, object] = {"rule_name": parsed.name, "meta": meta}
         if meta.get("sigma_uuid"):
             extra["sigma_uuid"] = meta["sigma_uuid"]
-        extra["scopes"] = {name: list(info.scopes()) for name, info in variables.items() if not info.graph}
+        extra["scopes"] = {
+            name: list(info.scopes()) for name, info in variables.items() if not info.graph
+        }
         if parsed.match_vars:
             extra["match"] = {"variables": parsed.match_vars, "window": parsed.match_window}
         status = meta.get("status", "")
@@ -636,12 +693,17 @@ class YaralReader:
             return None
         variable = next((p.group for p in iter_predicates(rule.expression) if p.group), "$e")
         windows = "windows" in rule.platforms or any(
-            key.split(":")[0] in ("sysmon", "security", "system", "powershell") for key in rule.events
+            key.split(":")[0] in ("sysmon", "security", "system", "powershell")
+            for key in rule.events
         )
         unix = any(p in ("linux", "macos") for p in rule.platforms)
         separator = "\\\\" if windows else ("/" if unix else "[\\\\/]")
         scopes_by_variable = rule.extra.get("scopes", {})
-        scopes = tuple(scopes_by_variable.get(variable, ())) if isinstance(scopes_by_variable, dict) else ()
+        scopes = (
+            tuple(scopes_by_variable.get(variable, ()))
+            if isinstance(scopes_by_variable, dict)
+            else ()
+        )
         lines = [_fix_line(fix, variable, scopes, separator) for fix in fixes]
         return "\n".join(line for line in lines if line) or None
 
@@ -693,7 +755,11 @@ def _fix_line(fix: ExclusionFix, variable: str, scopes: tuple[str, ...], separat
     target = f"{variable}.{path}" if not path.startswith("$") else path
     value = fix.display_value if fix.display_value is not None else fix.value
     operator = fix.operator
-    if operator == "eq" and holds != fix.canonical_field and path_name_pairs().get(holds) == fix.canonical_field:
+    if (
+        operator == "eq"
+        and holds != fix.canonical_field
+        and path_name_pairs().get(holds) == fix.canonical_field
+    ):
         # a name excluded through its path field: the path ends with <sep>name
         return f"not re.regex({target}, {_regex_arg(separator + _re_escape(value or '') + '$')}) nocase"
     if operator == "eq":
@@ -702,7 +768,9 @@ def _fix_line(fix: ExclusionFix, variable: str, scopes: tuple[str, ...], separat
         return f"{target} = {_quote(value or '')} nocase"
     if operator in ("contains", "starts_with", "ends_with"):
         escaped = _re_escape(value or "")
-        pattern = {"contains": escaped, "starts_with": "^" + escaped, "ends_with": escaped + "$"}[operator]
+        pattern = {"contains": escaped, "starts_with": "^" + escaped, "ends_with": escaped + "$"}[
+            operator
+        ]
         return f"not re.regex({target}, {_regex_arg(pattern)}) nocase"
     if operator == "regex_match":
         return f"not re.regex({target}, {_regex_arg(value or '')}) nocase"
