@@ -317,3 +317,14 @@ def test_no_snippet_for_correlation_rules() -> None:
     text = "AnalysisType: correlation_rule\nRuleID: x\nDetection: []\n"
     (rule,) = READER.read("/c/x.yml", text)
     assert READER.exclusion_snippet(rule, [fix("a", "a", "eq", "b")]) is None
+
+
+def test_attack_reports_do_not_disable_the_yaml_alias_guard() -> None:
+    """Every Panther file says "MITRE ATT&CK"; a real anchor/alias bomb is still refused."""
+    bomb = "AnalysisType: rule\nRuleID: x\nReports:\n  MITRE ATT&CK: [TA0001:T1078]\n"
+    bomb += "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in "bcdefg":
+        previous = chr(ord(level) - 1)
+        bomb += f"{level}: &{level} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
+    with pytest.raises(RuleReadError, match="alias bomb"):
+        READER.read("/x/bomb.yml", bomb)

@@ -43,6 +43,11 @@ def _logtype_events() -> dict[str, str]:
 
 
 @cache
+def _logtype_platforms() -> dict[str, str]:
+    return {row[0]: row[2] for row in read_table("events/panther_logtypes.tsv", 3) if row[2] != "-"}
+
+
+@cache
 def _table_logtypes() -> dict[str, str]:
     """SQL table name (``aws_cloudtrail``) -> LogType (``AWS.CloudTrail``)."""
     return {logtype.lower().replace(".", "_"): logtype for logtype in _logtype_events()}
@@ -133,7 +138,7 @@ class PantherReader:
                 level=_text(document.get("Severity")).lower(),
                 techniques=sorted({t.id for t in attack_tags if t.kind == "technique"}),
                 tactics=sorted({t.id for t in attack_tags if t.kind == "tactic"}),
-                platforms=sorted({lt.split(".")[0].lower() for lt in logtypes}),
+                platforms=sorted({_logtype_platforms()[lt] for lt in logtypes if lt in _logtype_platforms()}),
                 events=events,
                 attack_tags=attack_tags,
                 line=getattr(document, "line", 1) or 1,
