@@ -90,7 +90,8 @@ def _value_fields(node: Node) -> set[str]:
 
 
 def _drop_implied_presence(nodes: list[Node]) -> list[Node]:
-    """``x is not None and x.startswith("a")``: the value test implies the presence test."""
+    """``x is not None and x.startswith("a")``: the value test implies the presence test (also
+    for a parent object: ``x`` is present when ``x.y == "a"``)."""
     present = [n for n in nodes if isinstance(n, Predicate) and n.operator == "is_not_null"]
     if not present:
         return nodes
@@ -101,7 +102,11 @@ def _drop_implied_presence(nodes: list[Node]) -> list[Node]:
             if not (isinstance(n, Predicate) and n.operator in _NULL_FLIP)
         )
     )
-    return [n for n in nodes if not (n in present and n.field in valued)]  # type: ignore[operator]
+
+    def implied(node: Predicate) -> bool:
+        return node.field in valued or any(v.startswith(f"{node.field}.") for v in valued)
+
+    return [n for n in nodes if not (any(n is p for p in present) and implied(n))]  # type: ignore[arg-type]
 
 
 def c_or(items: list[Cond]) -> Cond:
