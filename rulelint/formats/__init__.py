@@ -15,8 +15,10 @@ from functools import cache
 from rulelint.formats.base import Reader, ReadResult
 from rulelint.formats.elastic.reader import ElasticReader
 from rulelint.formats.errors import RuleReadError
+from rulelint.formats.panther.reader import PantherReader
 from rulelint.formats.parsecache import ParseCache
 from rulelint.formats.sigma.reader import SigmaReader
+from rulelint.formats.yaral.reader import YaralReader
 
 #: Default upper bound on one rule file (the largest public rule is about 300 KB).
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -25,6 +27,8 @@ SNIFF_BYTES = 16 * 1024
 READERS: list[Reader] = [
     SigmaReader(),
     ElasticReader(),
+    YaralReader(),
+    PantherReader(),
 ]
 
 

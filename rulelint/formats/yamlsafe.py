@@ -8,6 +8,7 @@ construct plain data whose mappings and sequences remember the line of each key 
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import yaml
@@ -21,6 +22,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 MAX_NODES = 200_000
 MAX_DEPTH = 200
+_ANCHOR = re.compile(rb"(?:^|[\s\[{,:-])&[^\s]")
 
 
 class LineDict(dict):
@@ -279,7 +281,8 @@ def load_yaml_documents(text: str | bytes) -> list[Any]:
     _flow_guard(data)
     # libyaml reads a stream far faster than a bytes object handed over whole
     loader = _Loader(io.BytesIO(data))
-    may_alias = b"&" in data
+    # an anchor starts a node (after space, "[", "{", ",", ":" or "-"); "ATT&CK" is no anchor
+    may_alias = b"&" in data and _ANCHOR.search(data) is not None
     documents: list[Any] = []
     try:
         while loader.check_node():
