@@ -207,7 +207,7 @@ rule groups {
             "principal.process.file.full_path",
             "process.parent.executable",
             "eq",
-            "C:\\Windows\\System32\\svchost.exe",
+            "?:\\Windows\\System32\\svchost.exe",
             11,
         ),
         ("target.process.command_line", "process.command_line", "is_null", None, 12),
@@ -225,7 +225,7 @@ rule groups {
     ("regex", "operator", "value"),
     [
         (r"/\\cmd\.exe$/ nocase", "eq", "cmd.exe"),  # name through the path/name equivalence
-        (r"/^C:\\Windows\\/ nocase", "starts_with", "c:\\windows\\"),
+        (r"/^C:\\Windows\\/ nocase", "starts_with", "?:\\windows\\"),
         (r"/mimikatz/ nocase", "contains", "mimikatz"),
         (r"/.*sekurlsa.*/ nocase", "contains", "sekurlsa"),
         (r"/^rundll32\.exe$/ nocase", "eq", "rundll32.exe"),
@@ -459,7 +459,7 @@ rule b
     rules = READER.read("/r/two.yaral", text)
     assert [r.id for r in rules] == ["a", "b"]
     assert [(p.canonical_field, p.value) for p in rules[0].indicators()] == [
-        ("file.path", "C:\\x.dll")
+        ("file.path", "?:\\x.dll")
     ]
     assert rules[1].line == 10
 
