@@ -22,9 +22,14 @@ def lalr_parser(name: str, grammar: str, **options: Any) -> Any:
     """A lark LALR parser for ``grammar`` (same options give the same parser, built once)."""
     import lark
 
-    identity = hashlib.sha256(
-        f"{lark.__version__}\0{grammar}\0{sorted(options.items())!r}".encode()
-    ).hexdigest()[:16]
+    # a transformer is an object whose repr changes per process: key the cache by its class
+    stable = sorted(
+        (key, type(value).__qualname__ if key == "transformer" else value)
+        for key, value in options.items()
+    )
+    identity = hashlib.sha256(f"{lark.__version__}\0{grammar}\0{stable!r}".encode()).hexdigest()[
+        :16
+    ]
     folder = default_cache_dir() / "grammars"
     path = folder / f"{name}-{identity}.lark"
     try:

@@ -138,7 +138,9 @@ class PantherReader:
                 level=_text(document.get("Severity")).lower(),
                 techniques=sorted({t.id for t in attack_tags if t.kind == "technique"}),
                 tactics=sorted({t.id for t in attack_tags if t.kind == "tactic"}),
-                platforms=sorted({_logtype_platforms()[lt] for lt in logtypes if lt in _logtype_platforms()}),
+                platforms=sorted(
+                    {_logtype_platforms()[lt] for lt in logtypes if lt in _logtype_platforms()}
+                ),
                 events=events,
                 attack_tags=attack_tags,
                 line=getattr(document, "line", 1) or 1,

@@ -15,6 +15,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from rulelint.formats.errors import RuleReadError
+from rulelint.formats.grammar import lalr_parser
 
 GRAMMAR = r"""
 start: rule+
@@ -432,10 +433,16 @@ def _join(op: str, left: Expr, right: Expr) -> BoolOp:
     return BoolOp(op, [left, right])
 
 
-# The transformer runs inside the LALR parser: no parse tree is built (about twice as fast).
-_PARSER = Lark(
-    GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=True, transformer=_ToIR()
-)
+_TO_IR = _ToIR()
+
+
+def _parser() -> Lark:
+    """The transformer runs inside the LALR parser: no parse tree is built (about twice as fast).
+    Built on first use (and its table cached), so runs without YARA-L files never pay for it."""
+    return lalr_parser(
+        "yaral", GRAMMAR, lexer="contextual", maybe_placeholders=True, transformer=_TO_IR
+    )
+
 
 #: Friendlier names of the terminals lark reports in "expected ..." messages.
 _TERMINAL_NAMES = {
@@ -458,7 +465,7 @@ _TERMINAL_NAMES = {
 def parse_rules(text: str) -> list[ParsedRule]:
     """Parse a ``.yaral`` file into its rules; syntax errors become RuleReadError with a line."""
     try:
-        return _PARSER.parse(text)  # type: ignore[return-value]
+        return _parser().parse(text)  # type: ignore[return-value]
     except UnexpectedCharacters as error:
         snippet = (
             text.splitlines()[error.line - 1].strip()
