@@ -70,6 +70,19 @@ def test_build_is_deterministic_and_incremental(tmp_path: Path) -> None:
     assert (changed.reused, changed.parsed) == (7, 1)
 
 
+def test_a_reader_change_reparses_every_file(tmp_path: Path, monkeypatch) -> None:
+    """Reused parses would keep what an older reader made of a file (stale statistics)."""
+    from rulelint.catalog import build as build_module
+
+    corpus = make_corpus(tmp_path / "rules")
+    path = tmp_path / "a.db"
+    build_catalog([Source("rules", str(corpus))], path, jobs=1)
+    assert build_catalog([Source("rules", str(corpus))], path, jobs=1).reused == 8
+    monkeypatch.setattr(build_module, "readers_fingerprint", lambda: "another-reader")
+    rebuilt = build_catalog([Source("rules", str(corpus))], path, jobs=1)
+    assert (rebuilt.reused, rebuilt.parsed) == (0, 8)
+
+
 def test_statistics_match_the_rules(tmp_path: Path) -> None:
     catalog = build(tmp_path, make_corpus(tmp_path / "rules"))
     assert catalog.total_rules == 7

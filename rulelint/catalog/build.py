@@ -16,6 +16,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from rulelint.attack import Attack, default_attack
@@ -57,6 +58,35 @@ def _sha1(path: str) -> str:
         return hashlib.sha1(handle.read()).hexdigest()
 
 
+#: What decides how a file reads: reader code, vocabulary code and data tables.
+READER_INPUTS = (
+    "formats",
+    "vocab",
+    "model.py",
+    "attack.py",
+    "data/fields",
+    "data/events",
+    "data/attack",
+)
+
+
+@cache
+def readers_fingerprint() -> str:
+    """A digest of the code and tables that turn a rule file into rules: an earlier catalog's
+    parsed files are reused only when this matches, so a reader fix reaches every rule."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for entry in READER_INPUTS:
+        root = package / entry
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            if path.suffix in (".pyc",) or "__pycache__" in path.parts:
+                continue
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def _parse_one(task: tuple[int, str, str, str]) -> ParsedFile | None:
     source, root, path, sha1 = task
     result = read_rule_file(path)
@@ -77,8 +107,12 @@ def _previous_files(previous: Path | None) -> dict[tuple[str, str, str], ParsedF
     try:
         connection = sqlite3.connect(f"file:{previous}?mode=ro", uri=True)
         meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
-        if meta.get("schema") != str(SCHEMA_VERSION) or meta.get("zdict") != zdict_id():
-            return {}
+        if (
+            meta.get("schema") != str(SCHEMA_VERSION)
+            or meta.get("zdict") != zdict_id()
+            or meta.get("readers") != readers_fingerprint()
+        ):
+            return {}  # other readers may read the same file differently: parse it again
         rows = connection.execute(
             "SELECT s.name, f.id, f.path, f.sha1, f.format, f.error FROM files f JOIN sources s ON s.id = f.source"
         ).fetchall()
@@ -240,6 +274,7 @@ def _write(
             "rules": str(len(rules)),
             "rules_in_stats": str(total),
             "zdict": zdict_id(),
+            "readers": readers_fingerprint(),
         }
         connection.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
         connection.executemany(
