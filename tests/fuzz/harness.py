@@ -6,6 +6,7 @@ bench/fuzz.py (many more, with counts printed).
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,6 +16,9 @@ from hypothesis import strategies as st
 from rulelint.formats import READERS
 from rulelint.formats.base import Reader
 from rulelint.formats.errors import RuleReadError
+from rulelint.formats.panther.python_rule import PythonRule, parse_module
+from rulelint.model import Node
+from rulelint.vocab.fields import field_map
 from rulelint.walk import iter_rule_files
 
 CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
@@ -23,7 +27,15 @@ CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 SEED_FOLDERS: dict[str, list[str]] = {
     "sigma": ["sigma/rules", "sigma/deprecated"],
     "elastic-toml": ["elastic/rules", "elastic/rules_building_block"],
+    "yaral": ["chronicle/rules/community", "chronicle/rules/_deprecated"],
+    "panther": ["panther/rules", "panther/correlation_rules", "panther/queries"],
 }
+
+#: Panther's Python rule bodies: a local copy of panther-analysis, when there is one.
+PANTHER_ANALYSIS = Path(
+    os.environ.get("RULELINT_PANTHER_ANALYSIS")
+    or Path(__file__).resolve().parents[2].parent / "panther-analysis"
+)
 
 #: Per reader format: hand-written seeds (used always).
 INLINE_SEEDS: dict[str, list[str]] = {
@@ -33,6 +45,19 @@ INLINE_SEEDS: dict[str, list[str]] = {
         "  filter:\n    ParentImage|startswith: 'C:\\\\Windows\\\\'\n  condition: sel and not filter\n",
         "title: k\nlogsource: {product: linux, service: syslog}\ndetection:\n  keywords: ['a*b', 'c?d']\n"
         "  condition: 1 of them\n",
+    ],
+    "yaral": [
+        'rule r {\n  meta:\n    technique = "T1021"\n  events:\n'
+        '    $e.metadata.event_type = "PROCESS_LAUNCH"\n'
+        "    re.regex($e.target.process.file.full_path, `\\\\net\\.exe$`) nocase\n"
+        "    not $e.principal.process.file.full_path = /svchost/ nocase\n"
+        "  condition:\n    $e\n}\n",
+    ],
+    "panther-python": [
+        "import re\nUSERS = {'root', 'admin'}\n\ndef rule(event):\n"
+        "    if event.get('eventName') != 'ConsoleLogin':\n        return False\n"
+        "    if event.deep_get('userIdentity', 'type') in USERS:\n        return False\n"
+        "    return re.search(r'^arn:aws', event.get('arn', '')) is not None\n",
     ],
 }
 
@@ -69,8 +94,26 @@ SPECIALS = [
 ]
 
 
+class PantherPythonBody:
+    """Panther's ``rule(event)`` Python, fuzzed on its own: the YAML reader only reaches it
+    through a file named beside the YAML, so this wraps the ``ast`` reader directly."""
+
+    format = "panther-python"
+    vendor = "panther"
+    suffixes = (".py",)
+
+    def read(self, path: str, text: str) -> list[Node]:
+        module = parse_module(text, path)
+        expression = PythonRule(module, field_map("panther"), (), [], path).expression()
+        return [] if expression is None else [expression]
+
+
 def seeds(reader: Reader, per_folder: int = 40) -> list[str]:
     texts = list(INLINE_SEEDS.get(reader.format, [])) or [f"# {reader.format}\n"]
+    if reader.format == "panther-python" and PANTHER_ANALYSIS.is_dir():
+        bodies = sorted(PANTHER_ANALYSIS.glob("rules/**/*.py"))
+        for path in bodies[:: max(len(bodies) // per_folder, 1)][:per_folder]:
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
     for folder in SEED_FOLDERS.get(reader.format, []):
         root = CORPORA / folder
         if not root.is_dir():
@@ -140,4 +183,4 @@ def read_one(
 
 
 def readers() -> list[Reader]:
-    return list(READERS)
+    return [*READERS, PantherPythonBody()]  # type: ignore[list-item]
