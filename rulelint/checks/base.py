@@ -47,6 +47,8 @@ class Finding:
     suppressed_by: str | None = None
     exclusion: ExclusionFix | None = None  # what a fix would add (missing-exclusion)
     edits: list[TextEdit] = dataclasses.field(default_factory=list)  # that fix, as text edits
+    #: the file ``line`` is in when it is not the checked file (a Panther rule's Python body)
+    path: str | None = None
 
 
 class Context:
@@ -115,13 +117,19 @@ class Check:
     def run(self, context: Context) -> Iterable[Finding]:
         raise NotImplementedError
 
-    def finding(self, context: Context, line: int, message: str, **details: Any) -> Finding:
+    def finding(
+        self, context: Context, line: int, message: str, in_body: bool = False, **details: Any
+    ) -> Finding:
+        """``in_body``: the line is a predicate's (or the condition's), which some formats keep
+        in a second file (``rule.extra["body_path"]``: Panther's Python beside the YAML)."""
         severity = context.settings.severity_overrides.get(self.code, self.severity)
+        body = context.rule.extra.get("body_path") if in_body else None
         return Finding(
             code=self.code,
             check=self.name,
             severity=severity,
             line=line,
             message=message,
+            path=str(body) if body else None,
             **details,
         )

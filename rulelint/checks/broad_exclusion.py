@@ -78,6 +78,7 @@ class BroadExclusion(Check):
                     context,
                     predicate.line,
                     f"the exclusion {describe(predicate)} is broad: {reason}",
+                    in_body=True,
                     field=predicate.field,
                     canonical_field=predicate.canonical_field,
                     operator=predicate.operator,

@@ -242,6 +242,7 @@ class MissingExclusion(Check):
             context,
             int(rule.extra.get("condition_line", rule.line)),  # type: ignore[call-overload]
             message,
+            in_body="condition_line" in rule.extra,
             field=vendor_field,
             canonical_field=field,
             operator=operator,

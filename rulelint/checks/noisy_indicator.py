@@ -98,6 +98,7 @@ class NoisyIndicator(Check):
             context,
             specific.line,
             message,
+            in_body=True,
             field=specific.field,
             canonical_field=specific.canonical_field,
             operator=specific.operator,

@@ -60,6 +60,7 @@ class UnknownField(Check):
                 context,
                 predicate.line,
                 message,
+                in_body=True,
                 field=raw,
                 canonical_field=predicate.canonical_field,
             )

@@ -43,6 +43,7 @@ class PathNameMismatch(Check):
                         predicate.line,
                         f"{describe(predicate)} compares a full path with a bare file name: it never matches "
                         f"(test the name, or the end of the path: '\\\\{predicate.display_value}')",
+                        in_body=True,
                         field=predicate.field,
                         canonical_field=predicate.canonical_field,
                         operator=predicate.operator,

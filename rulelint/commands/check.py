@@ -212,7 +212,10 @@ def run(args: argparse.Namespace) -> int:
     changed = None
     if args.changed_since:
         try:
-            changed = changed_lines(args.changed_since, [r.path for r in reports])
+            bodies = {  # findings in a second file of the rule (Panther's Python body)
+                f.path for r in reports for rr in r.rules for f in rr.findings if f.path
+            }
+            changed = changed_lines(args.changed_since, [r.path for r in reports] + sorted(bodies))
         except GitError:
             changed = None
     color = args.color == "always" or (

@@ -67,11 +67,16 @@ def annotations(
                 if f.suppressed:
                     continue
                 message = f.message + (f"\n\nFix:\n{f.fix}" if f.fix else "")
-                in_diff = lines is None or f.line in lines
+                if f.path:  # the line is in another file (a Panther rule's Python body)
+                    in_diff = changed is None or f.line in changed.get(
+                        f.path.replace("\\", "/"), set()
+                    )
+                else:
+                    in_diff = lines is None or f.line in lines
                 found.append(
                     Annotation(
                         f.severity,
-                        shown_path,
+                        display_path(f.path) if f.path else shown_path,
                         max(f.line, 1),
                         max(f.column, 1),
                         f"{f.code} {f.check}",

@@ -20,6 +20,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "severity": finding.severity,
         "line": finding.line,
         "column": finding.column or 1,
+        "path": finding.path,  # null: the line is in the file itself
         "message": finding.message,
         "field": finding.field,
         "canonical_field": finding.canonical_field,

@@ -39,7 +39,7 @@ def write_junit(reports: list[FileReport], out: TextIO, fail_on: str = "warning"
                 element = ET.SubElement(
                     case, "failure", message=f"{finding.code} {finding.message}", type=finding.check
                 )
-                element.text = f"{report.path}:{finding.line}: {finding.code} [{finding.severity}] {finding.message}"
+                element.text = f"{finding.path or report.path}:{finding.line}: {finding.code} [{finding.severity}] {finding.message}"
             if failing:
                 failures += 1
             skipped = [f for f in rule.findings if f.suppressed]

@@ -52,7 +52,14 @@ def write_markdown(
             for f in rule.findings:
                 if not f.suppressed:
                     rows.append(
-                        (f.severity, display_path(report.path), f.line, f.code, f.message, f.fix)
+                        (
+                            f.severity,
+                            display_path(f.path or report.path),
+                            f.line,
+                            f.code,
+                            f.message,
+                            f.fix,
+                        )
                     )
     if not rows:
         out.write("No findings. ✅\n")

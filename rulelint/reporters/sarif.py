@@ -81,7 +81,7 @@ def _rules() -> list[dict[str, Any]]:
 def _result(
     report: FileReport, rule_id: str, finding: Finding, root: Path, index: dict[str, int]
 ) -> dict[str, Any]:
-    uri = _uri(report.path, root)
+    uri = _uri(finding.path or report.path, root)
     region = {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)}
     result: dict[str, Any] = {
         "ruleId": finding.code,

@@ -42,7 +42,9 @@ def write_text(
             for finding in rule_report.findings:
                 if finding.suppressed:
                     continue
-                location = f"{printable(report.path)}:{finding.line}:{finding.column or 1}"
+                location = (
+                    f"{printable(finding.path or report.path)}:{finding.line}:{finding.column or 1}"
+                )
                 label = paint(
                     f"{finding.code} [{finding.severity}]", COLORS.get(finding.severity, "")
                 )

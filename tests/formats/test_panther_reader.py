@@ -328,3 +328,49 @@ def test_attack_reports_do_not_disable_the_yaml_alias_guard() -> None:
         bomb += f"{level}: &{level} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
     with pytest.raises(RuleReadError, match="alias bomb"):
         READER.read("/x/bomb.yml", bomb)
+
+
+PEER_PY = """def rule(event):
+    if event.deep_get("userIdentity", "type") == "AWSService":
+        return False
+    return event.get("eventName") == "{name}"
+"""
+
+
+def test_findings_on_the_python_body_point_into_it(tmp_path: Path, capsys) -> None:
+    """A predicate's line is in the .py beside the YAML: findings must say so, not the YAML."""
+    import json
+
+    from rulelint.cli import main
+    from tests.helpers import build
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for index in range(6):
+        write(corpus, f"peer_{index}.py", PEER_PY.format(name=f"Call{index}"))
+        write(
+            corpus,
+            f"peer_{index}.yml",
+            RULE_YAML.replace("aws_console_root_login.py", f"peer_{index}.py").replace(
+                "AWS.Console.RootLogin", f"AWS.Peer{index}"
+            ),
+        )
+    catalog = build(tmp_path, corpus)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    body = write(
+        mine,
+        "aws_console_root_login.py",
+        'import json\n\n\ndef rule(event):\n    return event.get("eventName") == "ConsoleLogin"\n',
+    )
+    write(mine, "aws_console_root_login.yml", RULE_YAML)
+    code = main(["check", str(mine), "--catalog", str(catalog.path), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    findings = [f for file in report["files"] for r in file["rules"] for f in r["findings"]]
+    missing = [f for f in findings if f["code"] == "RL102"]
+    assert code == 1 and len(missing) == 1
+    assert missing[0]["path"] == str(body)
+    assert missing[0]["line"] == 4  # def rule(event): after the import and blank lines
+    assert "'AWSService'" in missing[0]["fix"] and "return False" in missing[0]["fix"]
+    attack = [f for f in findings if f["code"].startswith("RL2")]
+    assert all(f["path"] is None for f in attack)  # ATT&CK findings stay on the YAML

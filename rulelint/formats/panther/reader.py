@@ -187,6 +187,9 @@ class PantherReader:
         except OSError as error:
             raise RuleReadError(f"cannot read {filename}: {error.strerror or error}") from None
         module = parse_module(source, body_path)
+        rule_function = module.functions.get("rule")
+        if rule_function is not None:  # a missing exclusion is added at the top of rule()
+            extra["condition_line"] = rule_function.lineno
         try:
             return PythonRule(module, field_map("panther"), scopes, notes, body_path).expression()
         except RecursionError:
