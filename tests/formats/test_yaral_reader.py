@@ -582,3 +582,41 @@ def test_exclusion_snippet_lines_parse_back(tmp_path: Path) -> None:
         ("process.name", "eq", "net1.exe"),
         ("user.name", "eq", "svc_backup"),
     ]
+
+
+def test_windows_event_data_fields_as_chronicle_parsers_store_them() -> None:
+    """OriginalFileName, GrantedAccess and unmapped event data (additional.fields["CallTrace"])
+    land where Chronicle's Windows parsers put them; they must meet Sigma's names."""
+    text = r"""
+rule lsass_access {
+  events:
+    $e.metadata.event_type = "PROCESS_OPEN"
+    $e.target.resource.name = "0x1010"
+    strings.contains($e.additional.fields["CallTrace"], "dbghelp.dll")
+    $e.additional.fields["NoSuchSigmaName"] = "x"
+  condition:
+    $e
+}
+rule launch {
+  events:
+    $p.metadata.event_type = "PROCESS_LAUNCH"
+    $p.src.process.file.full_path = "certreq.exe" nocase
+  condition:
+    $p
+}
+"""
+    access, launch = READER.read("/rules/x.yaral", text)
+    assert [summary(p)[:4] for p in access.indicators()][1:] == [
+        ("target.resource.name", "winlog.event_data.GrantedAccess", "eq", "0x1010"),
+        (
+            'additional.fields["CallTrace"]',
+            "winlog.event_data.CallTrace",
+            "contains",
+            "dbghelp.dll",
+        ),
+        # a name Sigma's table does not know stays itself, as an unmapped Sigma field does
+        ('additional.fields["NoSuchSigmaName"]', "NoSuchSigmaName", "eq", "x"),
+    ]
+    assert [summary(p)[1:4] for p in launch.indicators()][1:] == [
+        ("process.pe.original_file_name", "eq", "certreq.exe")
+    ]

@@ -52,6 +52,7 @@ from rulelint.model import (
     iter_predicates,
     simplify,
 )
+from rulelint.vocab.events import categories
 from rulelint.vocab.fields import FieldMap, field_map, name_path_pairs, path_name_pairs
 from rulelint.vocab.tables import read_table
 from rulelint.vocab.values import canonical_number, make_predicate
@@ -62,6 +63,7 @@ TECHNIQUE_ANY = re.compile(r"\bT\d{4}(?:[./]\d{3})?\b", re.IGNORECASE)
 TACTIC_ID = re.compile(r"^TA\d{4}$", re.IGNORECASE)
 ATTACK_URL = re.compile(r"techniques/(T\d{4})(?:/(\d{3}))?", re.IGNORECASE)
 INDEX = re.compile(r"\[\s*\d+\s*\]")
+ADDITIONAL_FIELD = re.compile(r'additional\.fields\["([A-Za-z][A-Za-z0-9_]*)"\]')
 
 MAX_LIST_BYTES = 1024 * 1024
 MAX_LIST_DEPTH = 12
@@ -451,9 +453,18 @@ class EventsConverter:
     ) -> Predicate:
         info = self.variables.get(ref.variable)
         scopes = info.scopes() if info is not None else ()
-        return make_predicate(
-            self.fields,
-            INDEX.sub("", ref.path),
+        path = INDEX.sub("", ref.path)
+        fields, lookup = self.fields, path
+        extra = ADDITIONAL_FIELD.fullmatch(path)
+        if extra is not None and fields.canonical(path, scopes) == path:
+            # parsers copy unmapped Windows event data here under its own name (CallTrace,
+            # Initiated): name it as Sigma's taxonomy does
+            fields, lookup = field_map("sigma"), extra.group(1)
+            if info is not None:  # Sigma scopes its names by category (process_access ...)
+                scopes = tuple(f"category:{c}" for c in sorted(categories(info.events())))
+        predicate = make_predicate(
+            fields,
+            lookup,
             operator,
             value,
             scopes=scopes,
@@ -464,6 +475,8 @@ class EventsConverter:
             cased=cased,
             group=ref.variable,
         )
+        predicate.field = path  # as written in the rule
+        return predicate
 
     @staticmethod
     def _cased(ref: FieldRef, nocase: bool, value: Lit | Regex) -> bool:
