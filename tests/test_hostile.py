@@ -151,3 +151,15 @@ def test_progress_is_silent_when_piped(tmp_path: Path) -> None:
         check=False,
     )
     assert "checked" not in result.stderr and "\r" not in result.stderr
+
+
+def test_duplicate_toml_keys_are_refused(tmp_path: Path) -> None:
+    """A second ``query`` could hide what a reviewer reads in the first: TOML forbids it."""
+    text = (
+        '[metadata]\nmaturity = "production"\n\n[rule]\nrule_id = "x"\nname = "n"\n'
+        'type = "query"\nlanguage = "kuery"\nquery = "process.name : a.exe"\n'
+        'query = "process.name : b.exe"\n'
+    )
+    result = read(write(tmp_path / "dup.toml", text))
+    assert result is not None and result.format == "elastic-toml"
+    assert result.error and "query" in result.error and result.error_line == 10
