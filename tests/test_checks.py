@@ -291,3 +291,93 @@ def test_near_duplicate_names_the_other_rule(tmp_path: Path) -> None:
     assert not [
         f for f in report.findings if f.check == "near-duplicate"
     ]  # 4 of 5 shared: 0.8 < 0.9
+
+
+SEQUENCE_TOML = """\
+[metadata]
+maturity = "production"
+
+[rule]
+rule_id = "seq-{index}"
+name = "Incoming lateral movement {index}"
+type = "eql"
+language = "eql"
+index = ["logs-endpoint.events.*"]
+query = '''
+sequence by host.id with maxspan=1s
+  [network where event.type == "start" and source.port >= 4915{index} and not source.ip == "127.0.0.1"]
+  [process where event.type == "start" and process.parent.name == "wmiprvse.exe"]
+'''
+
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+[[rule.threat.technique]]
+id = "T1021"
+name = "Remote Services"
+reference = "https://attack.mitre.org/techniques/T1021/"
+[rule.threat.tactic]
+id = "TA0008"
+name = "Lateral Movement"
+reference = "https://attack.mitre.org/tactics/TA0008/"
+"""
+
+
+def test_exclusions_of_other_events_in_multi_event_peers_are_not_suggested(
+    tmp_path: Path,
+) -> None:
+    """An EQL sequence reads network and process events: its ``source.ip`` exclusion belongs to
+    the network clause and is no fix for a process-creation rule (Sigma has no such field)."""
+    root = tmp_path / "corpus"
+    for index in range(6):
+        write(root / f"seq{index}.toml", SEQUENCE_TOML.format(index=index))
+        detection = (
+            f"selection:\n    Image|endswith: '\\\\tool{index}.exe'\n"
+            "filter_main_svchost:\n    ParentImage|endswith: '\\\\svchost.exe'\n"
+            "condition: selection and not 1 of filter_main_*"
+        )
+        write(
+            root / f"peer{index}.yml", sigma_rule(f"Peer {index}", detection, rule_id=f"p{index}")
+        )
+    catalog = build(tmp_path, root)
+    assert "source.ip" not in catalog.fields_of_category("process_creation")
+    assert "source.ip" in catalog.fields_of_category("network_connection") or not (
+        catalog.fields_of_category("network_connection")
+    )
+    rule = write(
+        tmp_path / "new.yml",
+        sigma_rule(
+            "New",
+            "selection:\n    Image|endswith: '\\\\x.exe'\ncondition: selection",
+            rule_id="n",
+            tags=("attack.t1021",),
+        ),
+    )
+    found = [f for f in check(catalog, rule).findings if f.code == "RL102"]
+    assert [(f.canonical_field, f.value) for f in found] == [
+        ("process.parent.name", "\\svchost.exe")
+    ]
+
+
+def test_fix_values_are_written_as_the_vendor_or_plainly() -> None:
+    """Another vendor's spelling (KQL escapes and a trailing wildcard) never lands in a fix."""
+    from collections import Counter
+
+    from rulelint.catalog.store import PeerExclusion
+    from rulelint.checks.missing_exclusion import peer_display
+
+    key = ("file.path", "starts_with", "?:\\programdata\\defender\\")
+    peer = PeerExclusion(key, 3, Counter(), Counter(), Counter(), Counter(), Counter())
+    peer.displays.update(
+        {"?:\\\\ProgramData\\\\Defender\\\\*": 2, "C:\\ProgramData\\Defender\\": 1}
+    )
+    peer.vendor_displays.update(
+        {
+            ("elastic", "?:\\\\ProgramData\\\\Defender\\\\*"): 2,
+            ("sigma", "C:\\ProgramData\\Defender\\"): 1,
+        }
+    )
+    assert peer_display(peer, "sigma") == "C:\\ProgramData\\Defender\\"
+    assert peer_display(peer, "elastic") == "?:\\\\ProgramData\\\\Defender\\\\*"
+    assert peer_display(peer, "kusto") == "C:\\ProgramData\\Defender\\"
+    peer.displays = Counter({"?:\\\\ProgramData\\\\Defender\\\\*": 2})
+    assert peer_display(peer, "kusto") == key[2]

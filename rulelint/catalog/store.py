@@ -12,6 +12,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cached_property
 from pathlib import Path
 
@@ -42,6 +43,9 @@ class PeerExclusion:
     displays: Counter[str]
     groups: Counter[str]
     vendor_hows: Counter[tuple[str, str, str]]  # (vendor, raw field, how)
+    vendor_displays: Counter[tuple[str, str]] = dataclass_field(
+        default_factory=Counter
+    )  # (vendor, value)
 
 
 @dataclass(slots=True)
@@ -352,6 +356,7 @@ class Catalog:
                 entry.hows[how] += 1
                 entry.vendor_hows[(vendor, raw_field, how)] += 1
             entry.displays[display or key[2]] += 1
+            entry.vendor_displays[(vendor, display or key[2])] += 1
             if group:
                 entry.groups[group] += 1
         return entry
@@ -455,6 +460,28 @@ class Catalog:
 
     @cached_property
     def _field_cache(self) -> dict[tuple[str, str], tuple[set[str], int]]:
+        return {}
+
+    def fields_of_category(self, category: str, vendor: str = "") -> frozenset[str]:
+        """Canonical fields tested by rules (of ``vendor``, when given) that read only this
+        category of events.
+
+        Multi-event rules (EQL sequences, joins) mix categories: their network exclusion
+        (``source.ip``) must not look like a process-creation field."""
+        found = self._category_fields.get((category, vendor))
+        if found is None:
+            rows = self.db.execute(
+                "SELECT DISTINCT p.field FROM predicates p JOIN rules r ON r.id = p.rule "
+                "WHERE (? = '' OR r.vendor = ?) AND p.rule IN ("
+                "SELECT rule FROM rule_events GROUP BY rule "
+                "HAVING count(DISTINCT category) = 1 AND max(category) = ?)",
+                (vendor, vendor, category),
+            )
+            found = self._category_fields[(category, vendor)] = frozenset(f for (f,) in rows)
+        return found
+
+    @cached_property
+    def _category_fields(self) -> dict[tuple[str, str], frozenset[str]]:
         return {}
 
     def vendor_field(self, vendor: str, canonical_field: str) -> str | None:

@@ -123,6 +123,21 @@ def fix_name(peer: PeerExclusion) -> str:
     return prefix + _slug(display)
 
 
+def peer_display(peer: PeerExclusion, vendor: str) -> str:
+    """The value to write: as this vendor's peers write it, else a peer's spelling that is the
+    plain value (another vendor's escapes and wildcards do not carry over), else the canonical
+    value."""
+    value = peer.key[2]
+    for (peer_vendor, display), _ in peer.vendor_displays.most_common():
+        if peer_vendor == vendor:
+            return display
+    for display, _ in peer.displays.most_common():
+        folded = display.casefold()
+        if folded == value or (value.startswith("?:") and folded[1:] == value[1:]):
+            return display
+    return value
+
+
 @dataclass(slots=True)
 class Candidates:
     """Exclusions a rule's peers carry, most carried first, and how many peers there are."""
@@ -194,6 +209,13 @@ class MissingExclusion(Check):
             tuple(sorted(event_categories(rule.events))),
             tuple(sorted(rule.platforms)),
         )
+        categories = event_categories(rule.events)
+        # only exclusions on fields this rule's events have, as its own vendor's rules write them
+        # (a fix in a field the vendor never uses for these events would not be valid there)
+        fields = set().union(*(catalog.fields_of_category(c, rule.vendor) for c in categories))
+        fields = fields or set().union(*(catalog.fields_of_category(c) for c in categories))
+        if fields:
+            support = [(key, count) for key, count in support if key[0] in fields]
         own = set(context.own).intersection(everyone)
         if not own:
             return Candidates(everyone, support)
@@ -219,7 +241,7 @@ class MissingExclusion(Check):
         ]
         vendor_field, vendor_how = same_vendor[0] if same_vendor else (None, "")
         vendor_field = vendor_field or context.catalog.vendor_field(rule.vendor, field) or field
-        display = peer.displays.most_common(1)[0][0] if peer.displays else value
+        display = peer_display(peer, rule.vendor)
         if same_vendor:  # as this rule's own vendor writes it, else in the canonical vocabulary
             shown = written(same_vendor[0][0], same_vendor[0][1], display, peer.key)
         else:
