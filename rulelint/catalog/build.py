@@ -22,7 +22,14 @@ from pathlib import Path
 from rulelint.attack import Attack, default_attack
 from rulelint.catalog.compress import pack, unpack, zdict_id
 from rulelint.catalog.noise import noise_score
-from rulelint.catalog.schema import INDEXES, ROLE_EXCLUSION, ROLE_INDICATOR, SCHEMA_VERSION, TABLES
+from rulelint.catalog.schema import (
+    CENSUS,
+    INDEXES,
+    ROLE_EXCLUSION,
+    ROLE_INDICATOR,
+    SCHEMA_VERSION,
+    TABLES,
+)
 from rulelint.catalog.serialize import rule_from_json, rule_to_json
 from rulelint.catalog.sources import Source
 from rulelint.formats import read_rule_file
@@ -354,6 +361,7 @@ def _write(
             ],
         )
     connection.executescript(INDEXES)
+    connection.executescript(CENSUS)  # after the indexes: it joins predicates by rule
     connection.execute("ANALYZE")
     connection.commit()
     connection.execute("VACUUM")

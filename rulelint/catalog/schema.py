@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Tables, in creation order. Rows are inserted in a fixed order so a build is byte-reproducible.
 TABLES = """
@@ -41,6 +41,30 @@ CREATE TABLE events (
     key TEXT PRIMARY KEY, provider TEXT NOT NULL, code TEXT NOT NULL, title TEXT NOT NULL,
     category TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE vendor_fields (
+    vendor TEXT NOT NULL, field TEXT NOT NULL, raw_field TEXT NOT NULL, uses INTEGER NOT NULL,
+    PRIMARY KEY (vendor, field, raw_field)
+) WITHOUT ROWID;
+CREATE TABLE category_fields (
+    category TEXT NOT NULL, vendor TEXT NOT NULL, field TEXT NOT NULL,
+    PRIMARY KEY (category, vendor, field)
+) WITHOUT ROWID;
+"""
+
+#: Field census, derived from the predicates once at build time (checks look it up per rule):
+#: how each vendor spells a canonical field, and which fields rules reading a single category of
+#: events test (multi-event rules mix categories, so they are left out).
+CENSUS = """
+INSERT INTO vendor_fields
+    SELECT r.vendor, p.field, p.raw_field, count(*) FROM predicates p JOIN rules r ON r.id = p.rule
+    WHERE p.raw_field != '' GROUP BY r.vendor, p.field, p.raw_field
+    ORDER BY r.vendor, p.field, p.raw_field;
+INSERT INTO category_fields
+    SELECT DISTINCT single.category, r.vendor, p.field FROM predicates p
+    JOIN rules r ON r.id = p.rule
+    JOIN (SELECT rule, max(category) AS category FROM rule_events GROUP BY rule
+          HAVING count(DISTINCT category) = 1) single ON single.rule = p.rule
+    ORDER BY single.category, r.vendor, p.field;
 """
 
 INDEXES = """

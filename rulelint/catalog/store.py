@@ -471,11 +471,9 @@ class Catalog:
         found = self._category_fields.get((category, vendor))
         if found is None:
             rows = self.db.execute(
-                "SELECT DISTINCT p.field FROM predicates p JOIN rules r ON r.id = p.rule "
-                "WHERE (? = '' OR r.vendor = ?) AND p.rule IN ("
-                "SELECT rule FROM rule_events GROUP BY rule "
-                "HAVING count(DISTINCT category) = 1 AND max(category) = ?)",
-                (vendor, vendor, category),
+                "SELECT DISTINCT field FROM category_fields WHERE category = ? "
+                "AND (? = '' OR vendor = ?)",
+                (category, vendor, vendor),
             )
             found = self._category_fields[(category, vendor)] = frozenset(f for (f,) in rows)
         return found
@@ -487,8 +485,8 @@ class Catalog:
     def vendor_field(self, vendor: str, canonical_field: str) -> str | None:
         """How rules of a vendor most often spell a canonical field (for writing fixes)."""
         row = self.db.execute(
-            "SELECT p.raw_field, count(*) AS n FROM predicates p JOIN rules r ON r.id = p.rule "
-            "WHERE r.vendor = ? AND p.field = ? AND p.raw_field != '' GROUP BY p.raw_field ORDER BY n DESC, p.raw_field LIMIT 1",
+            "SELECT raw_field FROM vendor_fields WHERE vendor = ? AND field = ? "
+            "ORDER BY uses DESC, raw_field LIMIT 1",
             (vendor, canonical_field),
         ).fetchone()
         return row[0] if row else None
