@@ -45,6 +45,10 @@ CREATE TABLE vendor_fields (
     vendor TEXT NOT NULL, field TEXT NOT NULL, raw_field TEXT NOT NULL, uses INTEGER NOT NULL,
     PRIMARY KEY (vendor, field, raw_field)
 ) WITHOUT ROWID;
+CREATE TABLE category_raw_fields (
+    category TEXT NOT NULL, vendor TEXT NOT NULL, raw_field TEXT NOT NULL,
+    PRIMARY KEY (category, vendor, raw_field)
+) WITHOUT ROWID;
 CREATE TABLE category_fields (
     category TEXT NOT NULL, vendor TEXT NOT NULL, field TEXT NOT NULL,
     PRIMARY KEY (category, vendor, field)
@@ -59,6 +63,10 @@ INSERT INTO vendor_fields
     SELECT r.vendor, p.field, p.raw_field, count(*) FROM predicates p JOIN rules r ON r.id = p.rule
     WHERE p.raw_field != '' GROUP BY r.vendor, p.field, p.raw_field
     ORDER BY r.vendor, p.field, p.raw_field;
+INSERT INTO category_raw_fields
+    SELECT DISTINCT e.category, r.vendor, p.raw_field FROM predicates p
+    JOIN rule_events e ON e.rule = p.rule JOIN rules r ON r.id = p.rule
+    WHERE p.raw_field != '' ORDER BY e.category, r.vendor, p.raw_field;
 INSERT INTO category_fields
     SELECT DISTINCT single.category, r.vendor, p.field FROM predicates p
     JOIN rules r ON r.id = p.rule
@@ -69,6 +77,7 @@ INSERT INTO category_fields
 
 INDEXES = """
 CREATE INDEX predicates_rule ON predicates (rule);
+CREATE INDEX predicates_value ON predicates (value);
 CREATE INDEX rules_rule_id ON rules (rule_id);
 CREATE INDEX rule_events_category ON rule_events (category, rule);
 """

@@ -260,7 +260,7 @@ class Catalog:
         rules = self.rules_reading(self.technique_rules(pages), categories)
         if platforms:
             wanted = set(platforms)
-            declared = self._rule_platforms
+            declared = self._rule_platforms if self._bulk else self._platforms_of(rules)
             rules = [r for r in rules if not declared.get(r) or declared[r] & wanted]
         counts: Counter[Key] = Counter()
         self._peer_lookups += 1
@@ -302,6 +302,15 @@ class Catalog:
             rule: (frozenset(indicators.get(rule, ())), frozenset(exclusions.get(rule, ())))
             for rule in indicators.keys() | exclusions.keys()
         }
+
+    def _platforms_of(self, rules: Sequence[int]) -> dict[int, frozenset[str]]:
+        found: dict[int, frozenset[str]] = {}
+        for chunk in _chunks(rules):
+            for rule, platforms in self.db.execute(
+                f"SELECT id, platforms FROM rules WHERE id IN ({_placeholders(chunk)})", list(chunk)
+            ):
+                found[rule] = frozenset(p for p in platforms.split(",") if p)
+        return found
 
     @cached_property
     def _rule_platforms(self) -> dict[int, frozenset[str]]:
@@ -445,8 +454,7 @@ class Catalog:
         found = self._field_cache.get(cache_key)
         if found is None:
             rows = self.db.execute(
-                "SELECT DISTINCT p.raw_field FROM predicates p JOIN rule_events e ON e.rule = p.rule "
-                "JOIN rules r ON r.id = p.rule WHERE e.category = ? AND r.vendor = ? AND p.raw_field != ''",
+                "SELECT raw_field FROM category_raw_fields WHERE category = ? AND vendor = ?",
                 (category, vendor),
             )
             fields = {field for (field,) in rows}

@@ -20,8 +20,6 @@ from typing import Any
 from rulelint.attack import TECHNIQUE_RE, default_attack
 from rulelint.formats.base import ExclusionFix
 from rulelint.formats.errors import RuleReadError
-from rulelint.formats.panther.python_rule import PythonRule, parse_module
-from rulelint.formats.panther.sql import WhereReader, log_tables, tokenize
 from rulelint.formats.yamlsafe import LineDict, LineList, load_yaml
 from rulelint.model import AttackTag, Rule, simplify
 from rulelint.vocab.fields import field_map, name_path_pairs, path_name_pairs
@@ -186,6 +184,9 @@ class PantherReader:
             raise RuleReadError(f"{filename} is not valid UTF-8") from None
         except OSError as error:
             raise RuleReadError(f"cannot read {filename}: {error.strerror or error}") from None
+        # the Python and SQL readers load on first use: most runs meet no Panther rule
+        from rulelint.formats.panther.python_rule import PythonRule, parse_module
+
         module = parse_module(source, body_path)
         rule_function = module.functions.get("rule")
         if rule_function is not None:  # a missing exclusion is added at the top of rule()
@@ -201,6 +202,8 @@ class PantherReader:
             notes.append("no Query: catalogued without predicates")
             return None, []
         first_line, indent = _query_position(document, text)
+        from rulelint.formats.panther.sql import WhereReader, log_tables, tokenize
+
         tables = log_tables(tokenize(query))
         scopes = {t: (f"logtype:{_table_logtypes()[t]}",) for t in tables if t in _table_logtypes()}
         expression = WhereReader(field_map("panther"), scopes, first_line, notes, indent).read(

@@ -9,13 +9,30 @@ canonical model: :mod:`rulelint.formats.yaral.reader` turns the IR into predicat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from rulelint.formats.errors import RuleReadError
 from rulelint.formats.grammar import lalr_parser
+from rulelint.formats.yaral.ir import (
+    Arith,
+    BoolOp,
+    Call,
+    Compare,
+    Count,
+    Expr,
+    Field,
+    InList,
+    Lit,
+    MetaEntry,
+    Nocase,
+    NotOp,
+    ParsedRule,
+    Quantified,
+    Regex,
+    Var,
+    unescape_string,
+)
 
 GRAMMAR = r"""
 start: rule+
@@ -125,170 +142,6 @@ WS: /[ \t\f\r\n]+/
 %ignore LINE_COMMENT
 %ignore BLOCK_COMMENT
 """
-
-
-# -- the IR ---------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Field:
-    """``$e.target.process.command_line``: an event (or entity) variable and a UDM path."""
-
-    variable: str
-    path: str
-    line: int
-    column: int
-
-
-@dataclass(slots=True)
-class Var:
-    """A placeholder (``$hostname``) or an event variable used alone (``$e`` in a condition)."""
-
-    name: str
-    line: int
-    column: int
-
-
-@dataclass(slots=True)
-class Count:
-    name: str
-    line: int
-    column: int
-
-
-@dataclass(slots=True)
-class Lit:
-    """A literal: ``kind`` is string (escapes resolved), raw (backquoted), number, bool, null."""
-
-    kind: str
-    value: str
-    raw: str
-    line: int
-    column: int
-
-
-@dataclass(slots=True)
-class Regex:
-    """A ``/.../`` literal, its text as written between the slashes."""
-
-    text: str
-    raw: str
-    line: int
-    column: int
-
-
-@dataclass(slots=True)
-class Call:
-    name: str
-    args: list[Expr]
-    line: int
-    column: int
-
-
-@dataclass(slots=True)
-class Compare:
-    op: str
-    left: Expr
-    right: Expr
-    nocase: bool
-    line: int
-
-
-@dataclass(slots=True)
-class InList:
-    left: Expr
-    kind: str  # "" | "regex" | "cidr"
-    name: str  # without the %
-    nocase: bool
-    line: int
-    column: int
-
-
-@dataclass(slots=True)
-class Nocase:
-    """``re.regex(...) nocase``: a boolean expression with the nocase modifier."""
-
-    child: Expr
-
-
-@dataclass(slots=True)
-class Arith:
-    op: str
-    left: Expr
-    right: Expr
-
-
-@dataclass(slots=True)
-class BoolOp:
-    op: str  # "and" | "or"
-    children: list[Expr]
-
-
-@dataclass(slots=True)
-class NotOp:
-    child: Expr
-
-
-@dataclass(slots=True)
-class Quantified:
-    quantifier: str  # "any" | "all"
-    child: Expr
-
-
-Expr = (
-    Field
-    | Var
-    | Count
-    | Lit
-    | Regex
-    | Call
-    | Compare
-    | InList
-    | Nocase
-    | Arith
-    | BoolOp
-    | NotOp
-    | Quantified
-)
-
-
-@dataclass(slots=True)
-class MetaEntry:
-    key: str
-    value: str
-    line: int
-
-
-@dataclass(slots=True)
-class ParsedRule:
-    name: str
-    line: int
-    meta: list[MetaEntry] = field(default_factory=list)
-    events: list[Expr] = field(default_factory=list)
-    events_line: int = 0
-    match_vars: list[str] = field(default_factory=list)
-    match_window: str = ""
-    outcome: list[tuple[str, Expr, int]] = field(default_factory=list)
-    condition: Expr | None = None
-    options: list[MetaEntry] = field(default_factory=list)
-    sections: list[str] = field(default_factory=list)
-
-
-def unescape_string(body: str) -> str:
-    """A double-quoted YARA-L string's text: ``\\\\`` and ``\\"`` resolved, other escapes kept."""
-    if "\\" not in body:
-        return body
-    out: list[str] = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and index + 1 < len(body) and body[index + 1] in '\\"':
-            out.append(body[index + 1])
-            index += 2
-            continue
-        out.append(char)
-        index += 1
-    return "".join(out)
 
 
 @v_args(inline=True)

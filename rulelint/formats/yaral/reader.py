@@ -21,7 +21,7 @@ from rulelint.formats.base import ExclusionFix
 from rulelint.formats.errors import RuleReadError
 from rulelint.formats.regexops import simplify_regex
 from rulelint.formats.sigma.reader import logsource_events
-from rulelint.formats.yaral.grammar import (
+from rulelint.formats.yaral.ir import (
     Arith,
     BoolOp,
     Call,
@@ -38,7 +38,6 @@ from rulelint.formats.yaral.grammar import (
     Quantified,
     Regex,
     Var,
-    parse_rules,
 )
 from rulelint.model import (
     AttackTag,
@@ -628,6 +627,8 @@ class YaralReader:
 
     def read(self, path: str, text: str) -> list[Rule]:
         try:
+            from rulelint.formats.yaral.grammar import parse_rules  # lark, on first use
+
             parsed_rules = parse_rules(text)
             return [self.read_rule(path, parsed) for parsed in parsed_rules]
         except RecursionError:
