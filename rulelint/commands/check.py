@@ -18,6 +18,7 @@ from rulelint.commands.common import (
     open_catalog,
     split_codes,
 )
+from rulelint.walk import iter_rule_files
 
 FORMATS = ("text", "json", "sarif", "github", "markdown", "junit")
 MAX_FIX_ROUNDS = 10
@@ -140,6 +141,8 @@ def _files(args: argparse.Namespace, settings) -> list[str]:  # type: ignore[no-
             raise UsageError(f"--changed-since {args.changed_since}: {error}") from None
         suffixes = candidate_suffixes()
         scopes = [os.path.normpath(p) for p in (args.paths or ["."])]
+        bodies = [f for f in changed if f.lower().endswith(".py")]
+        changed = list(dict.fromkeys([*changed, *iter_rule_files(bodies)]))  # Panther: its YAML
         files = [
             f
             for f in changed

@@ -374,3 +374,14 @@ def test_findings_on_the_python_body_point_into_it(tmp_path: Path, capsys) -> No
     assert "'AWSService'" in missing[0]["fix"] and "return False" in missing[0]["fix"]
     attack = [f for f in findings if f["code"].startswith("RL2")]
     assert all(f["path"] is None for f in attack)  # ATT&CK findings stay on the YAML
+
+
+def test_a_python_body_is_checked_through_its_yaml(tmp_path: Path) -> None:
+    """pre-commit and --changed-since pass the .py that changed: the rule is its YAML."""
+    from rulelint.walk import iter_rule_files
+
+    write(tmp_path, "aws_console_root_login.yml", RULE_YAML)
+    body = write(tmp_path, "aws_console_root_login.py", RULE_PY)
+    helper = write(tmp_path, "helpers.py", "X = 1\n")
+    assert list(iter_rule_files([str(body)])) == [str(tmp_path / "aws_console_root_login.yml")]
+    assert list(iter_rule_files([str(helper)])) == []

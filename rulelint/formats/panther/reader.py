@@ -396,3 +396,28 @@ def _python_test(fix: ExclusionFix, scopes: tuple[str, ...]) -> str:
     if operator == "match":
         return f"{text.lower()!r} in str(event).lower()"
     return ""
+
+
+def yaml_files_naming(body_path: str) -> list[str]:
+    """The Panther rule YAML files beside ``body_path`` whose ``Filename:`` names it: a change to
+    a rule's Python is checked through its YAML (the rule file)."""
+    folder = os.path.dirname(body_path) or "."
+    name = os.path.basename(body_path)
+    naming = re.compile(rf"^Filename\s*:\s*['\"]?{re.escape(name)}['\"]?\s*$", re.MULTILINE)
+    found: list[str] = []
+    try:
+        entries = sorted(os.listdir(folder))
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.lower().endswith((".yml", ".yaml")):
+            continue
+        candidate = os.path.join(folder, entry)
+        try:
+            with open(candidate, encoding="utf-8", errors="replace") as handle:
+                head = handle.read(16 * 1024)
+        except OSError:
+            continue
+        if naming.search(head):
+            found.append(candidate)
+    return found
