@@ -15,6 +15,7 @@ from functools import cache
 from rulelint.formats.base import Reader, ReadResult
 from rulelint.formats.elastic.reader import ElasticReader
 from rulelint.formats.errors import RuleReadError
+from rulelint.formats.kusto.reader import KqlFileReader, KqlMarkdownReader, SentinelReader
 from rulelint.formats.panther.reader import PantherReader
 from rulelint.formats.parsecache import ParseCache
 from rulelint.formats.sigma.reader import SigmaReader
@@ -29,6 +30,9 @@ READERS: list[Reader] = [
     ElasticReader(),
     YaralReader(),
     PantherReader(),
+    SentinelReader(),
+    KqlFileReader(),
+    KqlMarkdownReader(),
 ]
 
 

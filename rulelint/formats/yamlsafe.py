@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -308,3 +309,24 @@ def load_yaml(text: str | bytes) -> Any:
     """The single document of a YAML file (the first, when there are several)."""
     documents = load_yaml_documents(text)
     return documents[0] if documents else None
+
+
+def block_scalar_position(document: Mapping[str, Any], key: str, text: str) -> tuple[int, int]:
+    """(line of the first character of ``document[key]``, its column offset in the file): where
+    a query held in YAML starts, so its own line numbers become the file's.
+
+    A block scalar (``query: |``) starts a line below its key, indented; for other scalars the
+    line is the key's and columns are not tracked (offset -1: columns reported as 0).
+    """
+    if not isinstance(document, LineDict):
+        return 0, -1
+    value_line = document.value_lines.get(key, 0)
+    key_line = document.key_lines.get(key, 0)
+    lines = text.splitlines()
+    header = lines[key_line - 1] if 0 < key_line <= len(lines) else ""
+    if value_line == key_line and re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", header):
+        for line in lines[key_line:]:
+            if line.strip():
+                return key_line + 1, len(line) - len(line.lstrip(" "))
+        return key_line + 1, 0
+    return value_line, -1

@@ -29,6 +29,9 @@ SEED_FOLDERS: dict[str, list[str]] = {
     "elastic-toml": ["elastic/rules", "elastic/rules_building_block"],
     "yaral": ["chronicle/rules/community", "chronicle/rules/_deprecated"],
     "panther": ["panther/rules", "panther/correlation_rules", "panther/queries"],
+    "sentinel-yaml": ["kusto/azure-sentinel"],
+    "kql": ["kusto/reprise99"],
+    "kql-markdown": ["kusto/bert-janp", "kusto/falconfriday", "kusto/m365-hunting"],
 }
 
 #: Panther's Python rule bodies: a local copy of panther-analysis, when there is one.
@@ -52,6 +55,11 @@ INLINE_SEEDS: dict[str, list[str]] = {
         "    re.regex($e.target.process.file.full_path, `\\\\net\\.exe$`) nocase\n"
         "    not $e.principal.process.file.full_path = /svchost/ nocase\n"
         "  condition:\n    $e\n}\n",
+    ],
+    "kql": [
+        'let tools = dynamic(["a.exe", "b.exe"]);\nDeviceProcessEvents\n'
+        '| where FileName in~ (tools) and ProcessCommandLine has_any ("-x", "/y")\n'
+        '| where not(InitiatingProcessFileName =~ "svchost.exe")\n| summarize count() by DeviceName\n',
     ],
     "panther-python": [
         "import re\nUSERS = {'root', 'admin'}\n\ndef rule(event):\n"

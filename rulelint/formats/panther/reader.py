@@ -20,7 +20,7 @@ from typing import Any
 from rulelint.attack import TECHNIQUE_RE, default_attack
 from rulelint.formats.base import ExclusionFix
 from rulelint.formats.errors import RuleReadError
-from rulelint.formats.yamlsafe import LineDict, LineList, load_yaml
+from rulelint.formats.yamlsafe import LineDict, LineList, block_scalar_position, load_yaml
 from rulelint.model import AttackTag, Rule, simplify
 from rulelint.vocab.fields import field_map, name_path_pairs, path_name_pairs
 from rulelint.vocab.tables import read_table
@@ -201,7 +201,7 @@ class PantherReader:
         if not isinstance(query, str) or not query.strip():
             notes.append("no Query: catalogued without predicates")
             return None, []
-        first_line, indent = _query_position(document, text)
+        first_line, indent = block_scalar_position(document, "Query", text)
         from rulelint.formats.panther.sql import WhereReader, log_tables, tokenize
 
         tables = log_tables(tokenize(query))
@@ -300,26 +300,6 @@ def _correlation_rule_ids(detection: Any) -> list[str]:
         elif isinstance(current, list):
             stack.extend(reversed(current))
     return found
-
-
-def _query_position(document: Mapping[str, Any], text: str) -> tuple[int, int]:
-    """(line of the query's first character, its column offset in the file).
-
-    A block scalar (``Query: |``) starts a line below its key, indented; for other scalars the
-    line is the key's and columns are not tracked (offset -1: columns reported as 0).
-    """
-    if not isinstance(document, LineDict):
-        return 0, -1
-    value_line = document.value_lines.get("Query", 0)
-    key_line = document.key_lines.get("Query", 0)
-    lines = text.splitlines()
-    header = lines[key_line - 1] if 0 < key_line <= len(lines) else ""
-    if value_line == key_line and re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", header):
-        for line in lines[key_line:]:
-            if line.strip():
-                return key_line + 1, len(line) - len(line.lstrip(" "))
-        return key_line + 1, 0
-    return value_line, -1
 
 
 # -- fix writing ----------------------------------------------------------------------------------

@@ -1,0 +1,547 @@
+"""KQL syntax trees into the canonical model: tables to events, filters to predicates.
+
+A query is its last tabular statement; ``let`` bindings give the lists and scalars its filters
+use. Along the pipeline, consecutive ``where`` filters are ANDed; a negated conjunct (``!in~``,
+``!has``, ``not(...)``) is an exclusion, a ``Not`` child of the top-level And as in Sigma. Columns a
+stage computes (``extend``, ``summarize`` aggregates, renames) are no event fields: filters on them
+are not predicates. ``union`` legs are alternatives, ``join``/``lookup`` sides are both required.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from rulelint.formats.kusto.ast import (
+    ArrayLit,
+    Between,
+    BoolOp,
+    Call,
+    Columns,
+    DataTable,
+    Expr,
+    FnDef,
+    Index,
+    InList,
+    Join,
+    Let,
+    Member,
+    Name,
+    NameList,
+    Num,
+    Pipeline,
+    Search,
+    Statement,
+    Str,
+    UnionOp,
+    Where,
+)
+from rulelint.formats.kusto.ast import Compare as CompareNode
+from rulelint.model import And, Node, Not, Or, Predicate, all_of, any_of
+from rulelint.vocab.fields import field_map
+from rulelint.vocab.tables import read_table
+from rulelint.vocab.values import make_predicate
+
+#: String operators: (canonical operator, case-sensitive); a leading ``!`` negates.
+STRING_OPERATORS = {
+    "==": ("eq", True),
+    "=~": ("eq", False),
+    "has": ("contains", False),
+    "has_cs": ("contains", True),
+    "hascs": ("contains", True),
+    "contains": ("contains", False),
+    "contains_cs": ("contains", True),
+    "containscs": ("contains", True),
+    "startswith": ("starts_with", False),
+    "startswith_cs": ("starts_with", True),
+    "endswith": ("ends_with", False),
+    "endswith_cs": ("ends_with", True),
+    "hasprefix": ("starts_with", False),
+    "hasprefix_cs": ("starts_with", True),
+    "hassuffix": ("ends_with", False),
+    "hassuffix_cs": ("ends_with", True),
+    "matches regex": ("regex_match", True),
+    ">": ("gt", False),
+    ">=": ("ge", False),
+    "<": ("lt", False),
+    "<=": ("le", False),
+}
+#: Negated operators spelled without a leading ``!``, and their positive form.
+NEGATED = {
+    "!=": "==",
+    "<>": "==",
+    "!~": "=~",
+    "notcontains": "contains",
+    "notcontainscs": "contains_cs",
+    "nothas": "has",
+    "nothascs": "has_cs",
+}
+#: List operators: (canonical operator per item, case-sensitive, all items required).
+LIST_OPERATORS = {
+    "in": ("eq", True, False),
+    "in~": ("eq", False, False),
+    "has_any": ("contains", False, False),
+    "has_all": ("contains", False, True),
+}
+NULL_FUNCTIONS = {
+    "isempty": "is_null",
+    "isnull": "is_null",
+    "isnotempty": "is_not_null",
+    "isnotnull": "is_not_null",
+}
+#: Functions on a column that keep its value (the comparison may lose case sensitivity).
+TRANSPARENT = {
+    "tostring": True,
+    "tolower": False,
+    "toupper": False,
+    "trim": True,
+    "tolong": True,
+    "toint": True,
+}
+#: Functions of a column that are a predicate on it: (operator, case-sensitive).
+PREDICATE_FUNCTIONS = {"ipv4_is_in_range": ("cidr_match", False), "ipv4_is_match": ("eq", False)}
+MAX_LIST_ITEMS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    event: str
+    scopes: tuple[str, ...]
+    platform: str
+
+
+@cache
+def tables() -> dict[str, Table]:
+    found: dict[str, Table] = {}
+    for row in read_table("events/kusto_tables.tsv", min_columns=4):
+        scopes = tuple(s for s in row[2].split(",") if s)
+        found[row[0].lower()] = Table(row[1], scopes, "" if row[3] == "-" else row[3])
+    return found
+
+
+@cache
+def action_types() -> dict[tuple[str, str], str]:
+    return {
+        (row[0].lower(), row[1].lower()): row[2]
+        for row in read_table("events/kusto_actiontypes.tsv", min_columns=3)
+    }
+
+
+class Unreadable(Exception):
+    """A query rulelint cannot follow, with the reason and the (query-relative) line."""
+
+    def __init__(self, reason: str, line: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+@dataclass(slots=True)
+class Source:
+    """What a pipeline reads: tables (with their events and scopes) and the columns computed so far
+    (filters on those are not event predicates)."""
+
+    tables: list[str] = field(default_factory=list)
+    computed: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Result:
+    expression: Node | None
+    tables: list[str]
+    notes: list[str]
+
+
+class Converter:
+    """One query: ``line_offset`` turns query-relative lines into file lines."""
+
+    def __init__(self, statements: list[Statement], line_offset: int = 0) -> None:
+        self.line_offset = line_offset
+        self.lets: dict[str, Expr | FnDef] = {}
+        self.notes: list[str] = []
+        self.statements = statements
+        self.fields = field_map("kusto")
+        self.sigma_fields = field_map("sigma")
+        self.depth = 0
+        self.kept: set[str] = set()  # after summarize: its ``by`` columns still hold event values
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def convert(self) -> Result:
+        main: Expr | None = None
+        for statement in self.statements:
+            if isinstance(statement, Let):
+                self.lets[statement.name] = statement.value
+            elif not isinstance(statement, FnDef) and statement is not None:
+                main = statement  # the query's result is its last tabular statement
+        if main is None:
+            raise Unreadable("no tabular expression (only let/set statements)")
+        source = Source()
+        expression = self.tabular(main, source)
+        return Result(expression, source.tables, self.notes)
+
+    # -- tabular expressions ------------------------------------------------------------------
+
+    def tabular(self, node: Expr, source: Source) -> Node | None:
+        self.depth += 1
+        if self.depth > 40:
+            raise Unreadable("query nests sub-queries too deeply")
+        try:
+            return self._tabular(node, source)
+        finally:
+            self.depth -= 1
+
+    def _tabular(self, node: Expr, source: Source) -> Node | None:
+        if isinstance(node, Pipeline):
+            head = self.tabular(node.source, source)
+            parts: list[Node | None] = [head]
+            for stage in node.stages:
+                parts.append(self.stage(stage, source))
+            return all_of([p for p in parts if p is not None]) if any(parts) else None
+        if isinstance(node, Name):
+            bound = self.lets.get(node.name)
+            if isinstance(bound, FnDef):
+                return self._body(bound, source)
+            if bound is not None and not isinstance(bound, (Str, Num, ArrayLit, DataTable)):
+                return self.tabular(bound, source)
+            source.tables.append(node.name)
+            return None
+        if isinstance(node, Call):  # ASIM parser functions, table("x"), let-bound functions
+            name = node.name
+            bound = self.lets.get(name)
+            if isinstance(bound, FnDef):
+                return self._body(bound, source)
+            if name in ("table", "materialize", "view") and node.args:
+                argument = node.args[0]
+                if isinstance(argument, Str):
+                    source.tables.append(argument.value)
+                    return None
+                return self.tabular(argument, source)
+            source.tables.append(name)
+            return None
+        if isinstance(node, UnionOp):
+            return self.union(node, source)
+        if isinstance(node, Search):
+            return self.where(node.expr, source)
+        if isinstance(node, Columns):  # print / datatable sources: nothing from events
+            return None
+        return None
+
+    def _body(self, function: FnDef, source: Source) -> Node | None:
+        saved = dict(self.lets)
+        result: Node | None = None
+        for statement in function.body:
+            if isinstance(statement, Let):
+                self.lets[statement.name] = statement.value
+            else:
+                result = self.tabular(statement, source)
+        self.lets = saved
+        return result
+
+    def union(self, node: UnionOp, source: Source) -> Node | None:
+        legs: list[Node] = []
+        for leg in node.legs:
+            leg_source = Source(computed=set(source.computed))
+            converted = self.tabular(leg, leg_source)
+            source.tables.extend(leg_source.tables)
+            if converted is not None:
+                legs.append(converted)
+            else:
+                return None  # a leg without filters matches its whole table
+        return any_of(legs) if legs else None
+
+    def stage(self, stage: object, source: Source) -> Node | None:
+        if isinstance(stage, Where):
+            return self.where(stage.expr, source)
+        if isinstance(stage, Columns):
+            self.columns(stage, source)
+            return None
+        if isinstance(stage, NameList):
+            return None
+        if isinstance(stage, Join):
+            side = Source()
+            right = self.tabular(stage.right, side)
+            source.tables.extend(side.tables)
+            return None if right is None else And([right], kind="join")
+        if isinstance(stage, UnionOp):
+            legs = self.union(stage, Source(computed=set(source.computed)))
+            return legs
+        if isinstance(stage, Search):
+            return self.where(stage.expr, source)
+        defined = getattr(stage, "defined", None)
+        if defined:
+            source.computed.update(defined)
+        return None
+
+    def columns(self, stage: Columns, source: Source) -> None:
+        if stage.operator == "summarize":
+            # after an aggregation only its ``by`` columns still hold event values
+            kept = {a.value.name for a in stage.by if isinstance(a.value, Name) and not a.names}
+            source.computed.update(n for a in (*stage.assigns, *stage.by) for n in a.names)
+            source.computed.update(
+                n for a in stage.assigns if isinstance(a.value, Name) for n in [a.value.name]
+            )
+            source.computed.add("*aggregated*")
+            source.computed.difference_update(kept)
+            source.computed.update({"count_", "dcount_"})
+            self.kept = kept
+            return
+        for assign in stage.assigns:
+            for name in assign.names:
+                if stage.operator == "project-rename" or not (
+                    isinstance(assign.value, Name) and assign.value.name == name
+                ):
+                    source.computed.add(name)
+
+    # -- filters ------------------------------------------------------------------------------
+
+    def where(self, expr: Expr, source: Source) -> Node | None:
+        conjuncts = expr.items if isinstance(expr, BoolOp) and expr.op == "and" else [expr]
+        nodes = [self.condition(c, source) for c in conjuncts]
+        kept = [n for n in nodes if n is not None]
+        return all_of(kept) if kept else None
+
+    def condition(self, expr: Expr, source: Source) -> Node | None:
+        if isinstance(expr, BoolOp):
+            items = [self.condition(item, source) for item in expr.items]
+            if expr.op == "and":
+                kept = [i for i in items if i is not None]
+                return all_of(kept) if kept else None
+            if any(i is None for i in items):
+                return None  # an alternative rulelint cannot read: the whole Or is unknown
+            return any_of(items)  # type: ignore[arg-type]
+        if isinstance(expr, Call):
+            return self.call(expr, source)
+        if isinstance(expr, CompareNode):
+            return self.compare(expr, source)
+        if isinstance(expr, InList):
+            return self.in_list(expr, source)
+        if isinstance(expr, Between):
+            low = self.compare(
+                CompareNode(">=", expr.left, expr.low, expr.line, expr.column), source
+            )
+            high = self.compare(
+                CompareNode("<=", expr.left, expr.high, expr.line, expr.column), source
+            )
+            both = all_of([n for n in (low, high) if n is not None]) if (low or high) else None
+            return Not(both) if both is not None and expr.op.startswith("!") else both
+        return None
+
+    def call(self, expr: Call, source: Source) -> Node | None:
+        name = expr.name.lower()
+        if name == "not" and len(expr.args) == 1:
+            inner = self.condition(expr.args[0], source)
+            return None if inner is None else Not(inner)
+        if name in NULL_FUNCTIONS and len(expr.args) == 1:
+            column = self.column(expr.args[0], source)
+            if column is None:
+                return None
+            return self.predicate(column[0], NULL_FUNCTIONS[name], None, expr, source, cased=False)
+        if name in PREDICATE_FUNCTIONS and len(expr.args) == 2:
+            column = self.column(expr.args[0], source)
+            value = self.scalar(expr.args[1])
+            if column is None or value is None:
+                return None
+            operator, cased = PREDICATE_FUNCTIONS[name]
+            return self.predicate(column[0], operator, value, expr.args[1], source, cased=cased)
+        return None
+
+    def compare(self, expr: CompareNode, source: Source) -> Node | None:
+        op = expr.op.strip().lower()
+        op = " ".join(op.split())
+        negated = False
+        if op in NEGATED:
+            negated, op = True, NEGATED[op]
+        elif op.startswith("!"):
+            negated, op = True, op[1:]
+        if op not in STRING_OPERATORS:
+            return None
+        left, right = expr.left, expr.right
+        column = self.column(left, source)
+        if column is None and op in ("==", "=~"):  # "value" == Column
+            column, right = self.column(right, source), left
+        if column is None:
+            return None
+        value = self.scalar(right)
+        if value is None:
+            return None
+        operator, cased = STRING_OPERATORS[op]
+        node = self.predicate(column[0], operator, value, right, source, cased=cased and column[1])
+        return Not(node) if negated else node
+
+    def in_list(self, expr: InList, source: Source) -> Node | None:
+        op = expr.op.strip().lower()
+        negated = op.startswith("!")
+        op = op.lstrip("!")
+        if op not in LIST_OPERATORS:
+            return None
+        column = self.column(expr.left, source)
+        if column is None:
+            return None
+        values = self.values(expr.items)
+        if not values:
+            return None
+        operator, cased, every = LIST_OPERATORS[op]
+        nodes: list[Node] = [
+            self.predicate(column[0], operator, value, token, source, cased=cased and column[1])
+            for value, token in values
+        ]
+        node = all_of(nodes) if every else any_of(nodes)
+        return Not(node) if negated else node
+
+    # -- operands ------------------------------------------------------------------------------
+
+    def column(self, expr: Expr, source: Source) -> tuple[str, bool] | None:
+        """(column path, case kept) of an operand that is an event column, else None."""
+        cased = True
+        while isinstance(expr, Call) and expr.name.lower() in TRANSPARENT and len(expr.args) == 1:
+            cased = cased and TRANSPARENT[expr.name.lower()]
+            expr = expr.args[0]
+        path = _path(expr)
+        if path is None:
+            return None
+        root = path.split(".", 1)[0].split("[", 1)[0]
+        if root in source.computed or root in self.lets:
+            return None
+        if "*aggregated*" in source.computed and root not in self.kept:
+            return None
+        return path, cased
+
+    def scalar(self, expr: Expr) -> str | None:
+        if isinstance(expr, (Str, Num)):
+            return expr.value
+        if isinstance(expr, Name):
+            bound = self.lets.get(expr.name)
+            if isinstance(bound, (Str, Num)):
+                return bound.value
+        return None
+
+    def values(self, items: list[Expr]) -> list[tuple[str, Expr]]:
+        """The literal values of a list operand, resolving ``let`` lists and ``dynamic([...])``."""
+        found: list[tuple[str, Expr]] = []
+        stack = list(reversed(items))
+        while stack and len(found) < MAX_LIST_ITEMS:
+            item = stack.pop()
+            if isinstance(item, (Str, Num)):
+                found.append((item.value, item))
+            elif isinstance(item, Name) and item.name in self.lets:
+                bound = self.lets[item.name]
+                if isinstance(bound, (Str, Num, ArrayLit, DataTable, Call)):
+                    stack.append(bound)
+                else:
+                    return []  # a sub-query: its values come from data, not the rule
+            elif isinstance(item, ArrayLit):
+                stack.extend(reversed(item.items))
+            elif isinstance(item, DataTable):
+                stack.extend(reversed(item.values))
+            elif isinstance(item, Call) and item.name.lower() in ("dynamic", "pack_array"):
+                stack.extend(reversed(item.args))
+            else:
+                return []
+        return found
+
+    def predicate(
+        self,
+        path: str,
+        operator: str,
+        value: str | None,
+        token: object,
+        source: Source,
+        *,
+        cased: bool,
+    ) -> Predicate:
+        scopes = self.scopes(source)
+        canonical = self.fields.canonical(path, scopes)
+        fields = self.fields
+        if canonical == path:  # Windows' own names (SecurityEvent), as Sigma's taxonomy has them
+            fields = self.sigma_fields
+        predicate = make_predicate(
+            fields,
+            path,
+            operator,
+            value,
+            scopes=scopes,
+            line=getattr(token, "line", 0) + self.line_offset,
+            column=getattr(token, "column", 0),
+            how=operator,
+            raw_value=getattr(token, "raw", value),
+            cased=cased and operator != "regex_match",
+        )
+        if operator == "regex_match":
+            predicate.cased = True
+        return predicate
+
+    def scopes(self, source: Source) -> tuple[str, ...]:
+        known = tables()
+        scopes: list[str] = []
+        for name in source.tables:
+            table = known.get(name.lower())
+            if table is not None:
+                scopes.extend(s for s in table.scopes if s not in scopes)
+        return tuple(scopes)
+
+
+def _path(expr: Expr) -> str | None:
+    if isinstance(expr, Name):
+        return expr.name
+    if isinstance(expr, Member):
+        base = _path(expr.obj)
+        return None if base is None else f"{base}.{expr.name}"
+    if isinstance(expr, Index):
+        base = _path(expr.obj)
+        if base is None:
+            return None
+        if isinstance(expr.index, Str):
+            return f"{base}.{expr.index.value}"
+        return base  # AdditionalFields[0] -> the array itself
+    return None
+
+
+def events_of(tables_read: list[str], predicates: list[Predicate]) -> tuple[list[str], list[str]]:
+    """(event keys, platforms) of the tables a query reads, refined by EventID / ActionType."""
+    known = tables()
+    events: list[str] = []
+    platforms: list[str] = []
+    event_ids = sorted(
+        {p.value for p in predicates if p.field == "EventID" and p.operator == "eq" and p.value}
+    )
+    actions = {
+        (p.value or "").lower()
+        for p in predicates
+        if p.field == "ActionType" and p.operator == "eq"
+    }
+    for name in tables_read:
+        table = known.get(name.lower())
+        if table is None:
+            key = "sentinel:any"
+        else:
+            key = table.event
+            if table.platform and table.platform not in platforms:
+                platforms.append(table.platform)
+        keys = [key]
+        if key == "security:any" and event_ids:
+            keys = [f"security:{i}" for i in event_ids]
+        specific = [action_types().get((name.lower(), a)) for a in sorted(actions)]
+        if any(specific):
+            keys = [k for k in specific if k]
+        for k in keys:
+            if k not in events:
+                events.append(k)
+    return events, platforms
+
+
+def top_level(expression: Node | None) -> Node | None:
+    """Joins are flattened into the main And so the negations of every side are exclusions."""
+    if isinstance(expression, And):
+        children: list[Node] = []
+        for child in expression.children:
+            if isinstance(child, And) and child.kind == "join":
+                children.extend(child.children)
+            else:
+                children.append(child)
+        return all_of(children) if children else None
+    if isinstance(expression, Or) and len(expression.children) == 1:
+        return expression.children[0]
+    return expression

@@ -1,0 +1,46 @@
+"""The missing-exclusion fix written in KQL: a ``where`` line to add after the rule's filters."""
+
+from __future__ import annotations
+
+from rulelint.formats.base import ExclusionFix
+from rulelint.model import Rule
+
+#: canonical operator -> the negated KQL operator (case-insensitive forms, as rules write them)
+NEGATED = {
+    "eq": "!~",
+    "contains": "!contains",
+    "starts_with": "!startswith",
+    "ends_with": "!endswith",
+}
+
+
+def _string(value: str) -> str:
+    return (
+        '@"' + value.replace('"', '""') + '"'
+        if "\\" in value
+        else '"' + value.replace('"', '\\"') + '"'
+    )
+
+
+def exclusion_line(fix: ExclusionFix) -> str | None:
+    value = fix.display_value if fix.display_value is not None else fix.value
+    field = fix.field or fix.canonical_field
+    if fix.operator in NEGATED and value is not None:
+        return f"| where {field} {NEGATED[fix.operator]} {_string(value)}"
+    if fix.operator == "regex_match" and value is not None:
+        return f"| where not({field} matches regex {_string(value)})"
+    if fix.operator == "cidr_match" and value is not None:
+        return f"| where not(ipv4_is_in_range({field}, {_string(value)}))"
+    if fix.operator in ("gt", "ge", "lt", "le") and value is not None:
+        opposite = {"gt": "<=", "ge": "<", "lt": ">=", "le": ">"}[fix.operator]
+        return f"| where {field} {opposite} {value}"
+    if fix.operator == "is_null":
+        return f"| where isnotempty({field})"
+    if fix.operator == "is_not_null":
+        return f"| where isempty({field})"
+    return None
+
+
+def exclusion_snippet(rule: Rule, fixes: list[ExclusionFix]) -> str | None:
+    lines = [line for line in (exclusion_line(f) for f in fixes) if line]
+    return "\n".join(lines) if lines else None

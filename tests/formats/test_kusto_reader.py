@@ -1,0 +1,288 @@
+"""Kusto (KQL) reader: grammar forms on hand-written queries, the three containers, fixes."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rulelint.formats import detect_format, read_rule_file
+from rulelint.formats.base import ExclusionFix
+from rulelint.formats.errors import RuleReadError
+from rulelint.formats.kusto.reader import KqlFileReader, SentinelReader
+from rulelint.model import Not
+
+KQL = KqlFileReader()
+
+
+def read(query: str):  # type: ignore[no-untyped-def]
+    rules = KQL.read("/rules/q.kql", textwrap.dedent(query).lstrip())
+    assert len(rules) == 1
+    return rules[0]
+
+
+def keys(predicates) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
+    return [(p.canonical_field, p.operator, p.value) for p in predicates]
+
+
+def test_operators_tables_and_lines() -> None:
+    rule = read(
+        """
+        DeviceProcessEvents
+        | where FileName =~ "net.exe" and ProcessCommandLine has " use "
+        | where ProcessCommandLine contains_cs "ADMIN$" or ProcessCommandLine startswith "net"
+        | where FolderPath endswith @"\\System32\\net.exe"
+        | where ProcessCommandLine matches regex @"\\\\[a-z]+\\c\\$"
+        | where isnotempty(AccountName) and RemotePort between (1 .. 1024)
+        """
+    )
+    assert rule.events == ["mde:DeviceProcessEvents"] and rule.platforms == ["windows"]
+    indicators = rule.indicators()
+    assert keys(indicators)[:4] == [
+        ("process.name", "eq", "net.exe"),
+        ("process.command_line", "contains", " use "),
+        ("process.command_line", "contains", "ADMIN$"),
+        ("process.command_line", "starts_with", "net"),
+    ]
+    assert [p.line for p in indicators[:4]] == [2, 2, 3, 3]
+    assert indicators[2].cased and not indicators[0].cased
+    assert ("process.executable", "ends_with", "\\system32\\net.exe") in keys(indicators)
+    assert ("process.command_line", "regex_match", "\\\\[a-z]+\\c\\$") in keys(indicators)
+    assert ("user.name", "is_not_null", None) in keys(indicators)
+    assert ("destination.port", "ge", "1") in keys(indicators)
+
+
+def test_negated_filters_are_exclusions() -> None:
+    rule = read(
+        """
+        DeviceProcessEvents
+        | where FileName in~ ("net.exe", "net1.exe")
+        | where InitiatingProcessFileName !in~ ("svchost.exe", "services.exe")
+        | where not(ProcessCommandLine has "/delete") and AccountName != "SYSTEM"
+        | where ProcessCommandLine !contains "localhost"
+        """
+    )
+    assert keys(rule.indicators()) == [
+        ("process.name", "eq", "net.exe"),
+        ("process.name", "eq", "net1.exe"),
+    ]
+    assert keys(rule.exclusions()) == [
+        ("process.parent.name", "eq", "svchost.exe"),
+        ("process.parent.name", "eq", "services.exe"),
+        ("process.command_line", "contains", "/delete"),
+        ("user.name", "eq", "SYSTEM"),
+        ("process.command_line", "contains", "localhost"),
+    ]
+    assert all(isinstance(c, Not) for c in rule.expression.children[1:])  # type: ignore[union-attr]
+
+
+def test_let_lists_scalars_and_has_any() -> None:
+    rule = read(
+        """
+        let tools = dynamic(["psexec.exe", "paexec.exe"]);
+        let port = 445;
+        let flags = datatable(f: string) ["-accepteula", "-s"];
+        DeviceNetworkEvents
+        | where InitiatingProcessFileName in~ (tools) and RemotePort == port
+        | where InitiatingProcessCommandLine has_any (flags)
+        """
+    )
+    assert rule.events == ["mde:DeviceNetworkEvents"]
+    assert keys(rule.indicators()) == [
+        ("process.name", "eq", "psexec.exe"),
+        ("process.name", "eq", "paexec.exe"),
+        ("destination.port", "eq", "445"),
+        ("process.command_line", "contains", "-accepteula"),
+        ("process.command_line", "contains", "-s"),
+    ]
+
+
+def test_summarize_and_extend_columns_are_not_event_fields() -> None:
+    rule = read(
+        """
+        SecurityEvent
+        | where EventID == 4625 and LogonType == 3
+        | extend Target = tostring(TargetUserName)
+        | where Target != "guest"
+        | summarize Failures = count() by IpAddress, TargetUserName
+        | where Failures > 10 and TargetUserName !startswith "svc_"
+        """
+    )
+    assert rule.events == ["security:4625"]
+    assert keys(rule.indicators()) == [
+        ("event.code", "eq", "4625"),
+        ("winlog.logon.type", "eq", "3"),
+    ]
+    # the by-column still holds event values; the aggregate and the extended column do not
+    assert keys(rule.exclusions()) == [("user.name", "starts_with", "svc_")]
+
+
+def test_union_and_join_sides() -> None:
+    rule = read(
+        """
+        union
+            (DeviceProcessEvents | where FileName =~ "certutil.exe"),
+            (DeviceProcessEvents | where FileName =~ "bitsadmin.exe")
+        | join kind=inner (DeviceNetworkEvents | where RemotePort == 443) on DeviceId
+        """
+    )
+    assert set(rule.events) == {"mde:DeviceProcessEvents", "mde:DeviceNetworkEvents"}
+    assert keys(rule.indicators()) == [
+        ("process.name", "eq", "certutil.exe"),
+        ("process.name", "eq", "bitsadmin.exe"),
+        ("destination.port", "eq", "443"),
+    ]
+
+
+def test_asim_functions_and_sentinel_tables() -> None:
+    rule = read('imProcessCreate | where TargetProcessName endswith "\\\\rundll32.exe"\n')
+    assert rule.events == ["asim:ProcessEvent"]
+    assert keys(rule.indicators()) == [("process.name", "eq", "rundll32.exe")]
+    rule = read(
+        'AWSCloudTrail | where EventName == "ConsoleLogin" and UserIdentityType == "Root"\n'
+    )
+    assert rule.events == ["aws:cloudtrail"]
+    assert keys(rule.indicators()) == [
+        ("event.action", "eq", "ConsoleLogin"),
+        ("aws.cloudtrail.user_identity.type", "eq", "Root"),
+    ]
+
+
+def test_action_types_name_the_event() -> None:
+    rule = read('DeviceEvents | where ActionType == "PowerShellCommand"\n')
+    assert rule.events == ["mde:PowerShellCommand"]
+
+
+def test_syntax_error_has_the_file_line(tmp_path: Path) -> None:
+    with pytest.raises(RuleReadError) as caught:
+        KQL.read("/rules/q.kql", "// a comment\nDeviceProcessEvents\n| where FileName == \n")
+    assert caught.value.line == 3 and "KQL" in str(caught.value)
+
+
+SENTINEL = """\
+id: 5a0c1d2e-0000-4000-8000-000000000001
+name: Remote service creation via sc.exe
+description: |
+  sc.exe creating a service on a remote host.
+severity: Medium
+requiredDataConnectors:
+  - connectorId: SecurityEvents
+    dataTypes:
+      - SecurityEvent
+queryFrequency: 1h
+queryPeriod: 1h
+triggerOperator: gt
+triggerThreshold: 0
+tactics:
+  - LateralMovement
+relevantTechniques:
+  - T1021.002
+  - T1569
+query: |
+  SecurityEvent
+  | where EventID == 4688
+  | where NewProcessName endswith "\\\\sc.exe" and CommandLine has "create"
+  | where ParentProcessName !endswith "\\\\services.exe"
+version: 1.0.0
+kind: Scheduled
+"""
+
+
+def test_sentinel_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "rule.yaml"
+    path.write_text(SENTINEL, encoding="utf-8")
+    result = read_rule_file(str(path))
+    assert result is not None and result.format == "sentinel-yaml" and not result.error
+    (rule,) = result.rules
+    assert rule.title == "Remote service creation via sc.exe" and rule.level == "medium"
+    assert rule.techniques == ["T1021.002", "T1569"] and rule.tactics == ["LateralMovement"]
+    assert [t.line for t in rule.attack_tags] == [17, 18]
+    assert rule.events == ["security:4688"]
+    assert [(p.canonical_field, p.value, p.line) for p in rule.indicators()] == [
+        ("event.code", "4688", 21),
+        ("process.name", "sc.exe", 22),
+        ("process.command_line", "create", 22),
+    ]
+    assert [(p.canonical_field, p.value, p.line) for p in rule.exclusions()] == [
+        ("process.parent.name", "services.exe", 23)
+    ]
+
+
+def test_sentinel_stub_without_query_is_a_clear_error() -> None:
+    with pytest.raises(RuleReadError, match="no query"):
+        SentinelReader().read("x.yaml", "id: x\nname: moved\nquery: ''\nkind: Scheduled\n")
+
+
+MARKDOWN = """\
+# Rare ISO mounted, then executed
+
+## Defender XDR
+| Technique ID | Title |
+| --- | --- |
+| T1553.005 | Mark-of-the-Web Bypass |
+
+```KQL
+DeviceFileEvents
+| where FileName endswith ".iso"
+```
+
+## Sentinel
+```kql
+DeviceProcessEvents
+| where FolderPath startswith "E:\\\\" and InitiatingProcessFileName =~ "explorer.exe"
+```
+
+```powershell
+Get-Item x
+```
+"""
+
+
+def test_markdown_blocks_are_rules_with_the_pages_techniques(tmp_path: Path) -> None:
+    path = tmp_path / "page.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    result = read_rule_file(str(path))
+    assert result is not None and result.format == "kql-markdown" and not result.error
+    first, second = result.rules
+    assert first.techniques == second.techniques == ["T1553.005"]
+    assert first.events == ["mde:DeviceFileEvents"] and second.events == ["mde:DeviceProcessEvents"]
+    assert [(p.canonical_field, p.operator, p.value, p.line) for p in first.indicators()] == [
+        ("file.name", "ends_with", ".iso", 10)
+    ]
+    assert second.indicators()[0].line == 16
+    assert first.id.endswith("#1") and second.id.endswith("#2")
+
+
+def test_sniffing_claims_only_kql(tmp_path: Path) -> None:
+    assert detect_format("x.md", "# readme\n\n```bash\nls\n```\n") is None
+    assert detect_format("notes.txt", "just some notes\n") is None
+    assert detect_format(
+        "q.txt", "DeviceProcessEvents\n| where FileName == 'x'\n"
+    ) is KQL.__class__() or (
+        detect_format("q.txt", "DeviceProcessEvents\n| where FileName == 'x'\n").format == "kql"  # type: ignore[union-attr]
+    )
+    sigma = "title: t\nlogsource: {product: windows}\ndetection:\n  s: {a: b}\n  condition: s\n"
+    assert detect_format("r.yml", sigma).format == "sigma"  # type: ignore[union-attr]
+    assert detect_format("r.yaml", SENTINEL).format == "sentinel-yaml"  # type: ignore[union-attr]
+
+
+def test_exclusion_snippet_is_kql_that_reads_back() -> None:
+    rule = read('DeviceProcessEvents\n| where FileName =~ "net.exe"\n')
+    fixes = [
+        ExclusionFix(
+            "InitiatingProcessFileName", "process.parent.name", "eq", "svchost.exe", "svchost.exe"
+        ),
+        ExclusionFix(
+            "FolderPath", "process.executable", "starts_with", "c:\\windows\\", "C:\\Windows\\"
+        ),
+    ]
+    snippet = KQL.exclusion_snippet(rule, fixes)
+    assert snippet == (
+        '| where InitiatingProcessFileName !~ "svchost.exe"\n| where FolderPath !startswith @"C:\\Windows\\"'
+    )
+    fixed = read('DeviceProcessEvents\n| where FileName =~ "net.exe"\n' + snippet + "\n")
+    assert keys(fixed.exclusions()) == [
+        ("process.parent.name", "eq", "svchost.exe"),
+        ("process.executable", "starts_with", "?:\\windows\\"),
+    ]
