@@ -19,6 +19,7 @@ from rulelint.formats.kusto.reader import KqlFileReader, KqlMarkdownReader, Sent
 from rulelint.formats.panther.reader import PantherReader
 from rulelint.formats.parsecache import ParseCache
 from rulelint.formats.sigma.reader import SigmaReader
+from rulelint.formats.splunk.reader import SplunkReader
 from rulelint.formats.yaral.reader import YaralReader
 
 #: Default upper bound on one rule file (the largest public rule is about 300 KB).
@@ -27,6 +28,7 @@ SNIFF_BYTES = 16 * 1024
 
 READERS: list[Reader] = [
     SigmaReader(),
+    SplunkReader(),
     ElasticReader(),
     YaralReader(),
     PantherReader(),

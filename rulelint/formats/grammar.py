@@ -39,4 +39,6 @@ def lalr_parser(name: str, grammar: str, **options: Any) -> Any:
         cache_path = False  # no writable cache: build the table every time
     if os.environ.get("RULELINT_NO_CACHE"):
         cache_path = False
-    return lark.Lark(grammar, parser="lalr", cache=cache_path, **options)
+    # options are hashable for the memo (start=("a", "b")); lark wants lists
+    lark_options = {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
+    return lark.Lark(grammar, parser="lalr", cache=cache_path, **lark_options)

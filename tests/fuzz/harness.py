@@ -29,6 +29,7 @@ SEED_FOLDERS: dict[str, list[str]] = {
     "elastic-toml": ["elastic/rules", "elastic/rules_building_block"],
     "yaral": ["chronicle/rules/community", "chronicle/rules/_deprecated"],
     "panther": ["panther/rules", "panther/correlation_rules", "panther/queries"],
+    "splunk-yaml": ["splunk/detections"],
     "sentinel-yaml": ["kusto/azure-sentinel"],
     "kql": ["kusto/reprise99"],
     "kql-markdown": ["kusto/bert-janp", "kusto/falconfriday", "kusto/m365-hunting"],

@@ -1,0 +1,124 @@
+"""Splunk security_content reader: SPL forms on hand-written detections with their macros."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rulelint.formats import read_rule_file
+from rulelint.formats.base import ExclusionFix
+from rulelint.formats.splunk.reader import SplunkReader
+
+MACROS = {
+    "sysmon": "sourcetype=XmlWinEventLog:Microsoft-Windows-Sysmon/Operational",
+    "security_content_summariesonly": "summariesonly=true",
+    "process_net": '(Processes.process_name="net.exe" OR Processes.original_file_name="net.exe")',
+}
+
+HEADER = """name: {name}
+id: {id}
+version: 1
+status: {status}
+type: TTP
+description: test
+data_source:
+- Sysmon EventID 1
+search: '{search}'
+how_to_implement: test
+known_false_positives: none
+tags:
+  analytic_story:
+  - Test
+  mitre_attack_id:
+  - T1021.002
+  product:
+  - Splunk Enterprise
+"""
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    macros = tmp_path / "macros"
+    macros.mkdir()
+    for name, definition in MACROS.items():
+        (macros / f"{name}.yml").write_text(
+            f"definition: '{definition}'\ndescription: test\nname: {name}\n", encoding="utf-8"
+        )
+    (tmp_path / "detections").mkdir()
+    return tmp_path
+
+
+def detection(content: Path, search: str, status: str = "production", name: str = "t"):  # type: ignore[no-untyped-def]
+    path = content / "detections" / f"{name}.yml"
+    text = HEADER.format(
+        name=name,
+        id="00000000-0000-4000-8000-000000000001",
+        status=status,
+        search=search.replace("'", "''"),
+    )
+    path.write_text(text, encoding="utf-8")
+    result = read_rule_file(str(path))
+    assert result is not None and result.format == "splunk-yaml", result
+    assert not result.error, result.error
+    (rule,) = result.rules
+    return rule
+
+
+def keys(predicates) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
+    return [(p.canonical_field, p.operator, p.value) for p in predicates]
+
+
+def test_tstats_with_a_macro_and_not_exclusions(content: Path) -> None:
+    rule = detection(
+        content,
+        "| tstats `security_content_summariesonly` count from datamodel=Endpoint.Processes "
+        'where `process_net` Processes.process="* use *" NOT Processes.parent_process_name="svchost.exe" '
+        "by Processes.dest | `drop_dm_object_name(Processes)` | `t_filter`",
+    )
+    assert rule.techniques == ["T1021.002"] and rule.events == ["cim:Endpoint.Processes"]
+    assert keys(rule.indicators()) == [
+        ("process.name", "eq", "net.exe"),
+        ("process.pe.original_file_name", "eq", "net.exe"),
+        ("process.command_line", "contains", " use "),
+    ]
+    assert keys(rule.exclusions()) == [("process.parent.name", "eq", "svchost.exe")]
+    assert {p.line for p in rule.predicates()} == {9}
+
+
+def test_raw_search_on_a_source_macro_with_in_and_where(content: Path) -> None:
+    rule = detection(
+        content,
+        '`sysmon` EventCode=1 Image IN ("*\\\\psexec.exe", "*\\\\paexec.exe") '
+        '| where like(CommandLine, "%-accepteula%") AND NOT match(ParentImage, "(?i)services") '
+        "| stats count by Computer | where count > 5 | `t_filter`",
+    )
+    assert rule.events == ["sysmon:1"]
+    found = keys(rule.indicators())
+    assert ("event.code", "eq", "1") in found
+    assert ("process.name", "eq", "psexec.exe") in found
+    assert ("process.command_line", "contains", "-accepteula") in found
+    assert all(f != "count" for f, _, _ in found)  # the aggregate is no event field
+    assert keys(rule.exclusions()) == [("process.parent.executable", "regex_match", "(?i)services")]
+
+
+def test_deprecated_detections_are_marked(content: Path) -> None:
+    rule = detection(
+        content, '`sysmon` EventCode=1 Image="*\\\\x.exe" | `t_filter`', status="deprecated"
+    )
+    assert rule.deprecated
+
+
+def test_exclusion_snippet_is_spl_that_reads_back(content: Path) -> None:
+    search = (
+        "| tstats count from datamodel=Endpoint.Processes where Processes.process_name=net.exe "
+        "by Processes.dest Processes.parent_process_name | `drop_dm_object_name(Processes)`"
+    )
+    rule = detection(content, search + " | `t_filter`")
+    fix = ExclusionFix(
+        "Processes.parent_process_name", "process.parent.name", "eq", "svchost.exe", "svchost.exe"
+    )
+    snippet = SplunkReader().exclusion_snippet(rule, [fix])
+    assert snippet == '| search NOT parent_process_name="svchost.exe"'
+    fixed = detection(content, search + " " + snippet + " | `t_filter`", name="fixed")
+    assert keys(fixed.exclusions()) == [("process.parent.name", "eq", "svchost.exe")]
