@@ -68,6 +68,7 @@ class SplunkReader:
         if isinstance(data_source, list):
             extra["data_source"] = [str(item) for item in data_source]
         extra["search_line"] = search_line
+        extra["condition_line"] = search_line  # where a missing exclusion is added
         if conversion.scopes:
             extra["scopes"] = list(conversion.scopes)
         if conversion.expression is None:
