@@ -13,7 +13,9 @@ from rulelint.walk import iter_rule_files
 
 
 def sigma_files(corpora: Path, include_deprecated: bool = False) -> list[str]:
-    files = list(iter_rule_files([str(corpora / "sigma")]))
+    files = [  # the corpus's READMEs and docs are no rules (the Markdown reader skips them)
+        f for f in iter_rule_files([str(corpora / "sigma")]) if f.endswith((".yml", ".yaml"))
+    ]
     return [f for f in files if include_deprecated or "/deprecated/" not in f]
 
 
