@@ -122,3 +122,9 @@ def test_exclusion_snippet_is_spl_that_reads_back(content: Path) -> None:
     assert snippet == '| search NOT parent_process_name="svchost.exe"'
     fixed = detection(content, search + " " + snippet + " | `t_filter`", name="fixed")
     assert keys(fixed.exclusions()) == [("process.parent.name", "eq", "svchost.exe")]
+
+
+def test_a_data_field_that_folds_to_a_selector_name_is_a_predicate(content: Path) -> None:
+    """Okta's ``eventType`` is a field; Splunk's ``eventtype=`` picks events."""
+    rule = detection(content, "eventtype=okta_log eventType=user.session.start | `t_filter`")
+    assert keys(rule.indicators()) == [("event.action", "eq", "user.session.start")]

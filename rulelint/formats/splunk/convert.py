@@ -41,6 +41,18 @@ from rulelint.vocab.values import (
 SELECTOR_FIELDS = frozenset(
     {"index", "sourcetype", "source", "eventtype", "tag", "splunk_server", "nodename"}
 )
+
+
+def is_selector(field: str) -> bool:
+    """``sourcetype=``/``index=`` in any case, but not a data field that only folds to one
+    (Okta's ``eventType`` is not Splunk's ``eventtype``)."""
+    return field.lower() in SELECTOR_FIELDS and field in (
+        field.lower(),
+        field.upper(),
+        field.capitalize(),
+    )
+
+
 TIME_FIELDS = frozenset(
     {"earliest", "latest", "_index_earliest", "_index_latest", "starttime", "endtime", "timeformat"}
 )
@@ -379,7 +391,7 @@ class SearchConverter:
             and match_source("macro", _macro_name(term.values[0].text))
         ):
             return ("macro", _macro_name(term.values[0].text))
-        if term.kind in ("compare", "in") and term.field and term.field.lower() in SELECTOR_FIELDS:
+        if term.kind in ("compare", "in") and term.field and is_selector(term.field):
             value = term.values[0].text if term.values else ""
             return (term.field.lower(), value)
         return None
