@@ -51,6 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except ImportError as error:  # an incomplete installation: no rule is at fault
+        print(
+            f"rulelint: a required package is missing or broken ({error}); "
+            "reinstall rulelint with its dependencies (pip install rulelint)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     except Exception as error:  # no traceback reaches a user
         if os.environ.get("RULELINT_DEBUG"):
             traceback.print_exc()

@@ -1,0 +1,1 @@
+"""rulelint's test suite (corpus tests skip without ../shared/corpora)."""

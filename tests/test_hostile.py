@@ -163,3 +163,38 @@ def test_duplicate_toml_keys_are_refused(tmp_path: Path) -> None:
     result = read(write(tmp_path / "dup.toml", text))
     assert result is not None and result.format == "elastic-toml"
     assert result.error and "query" in result.error and result.error_line == 10
+
+
+def test_a_missing_dependency_is_one_clear_error_not_a_verdict_on_every_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An installation without pySigma must not report each rule as unreadable (nor cache that)."""
+    from rulelint.formats.sigma.reader import SigmaReader
+
+    def no_pysigma(self, path, text):  # type: ignore[no-untyped-def]
+        raise ModuleNotFoundError("No module named 'sigma'")
+
+    monkeypatch.setattr(SigmaReader, "read", no_pysigma)
+    monkeypatch.setenv("RULELINT_CACHE_DIR", str(tmp_path / "cache"))
+    rule = write(tmp_path / "rules" / "a.yml", LACKING)
+    assert main(["check", "--no-cache", str(rule)]) == 2
+    error = capsys.readouterr().err
+    assert "a required package is missing or broken (No module named 'sigma')" in error
+    assert "a.yml" not in error
+
+
+def test_reader_bugs_are_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rulelint.formats import parsecache
+    from rulelint.formats.sigma.reader import SigmaReader
+
+    rule = write(tmp_path / "a.yml", LACKING)
+    cache = parsecache.ParseCache(tmp_path / "cache")
+    real_read = SigmaReader.read
+    monkeypatch.setattr(SigmaReader, "read", lambda self, path, text: 1 / 0)
+    broken = read_rule_file(str(rule), cache=cache)
+    assert broken is not None and "internal error while reading: ZeroDivisionError" in str(
+        broken.error
+    )
+    monkeypatch.setattr(SigmaReader, "read", real_read)
+    fixed = read_rule_file(str(rule), cache=cache)
+    assert fixed is not None and fixed.error is None and fixed.rules

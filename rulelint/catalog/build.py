@@ -32,7 +32,7 @@ from rulelint.catalog.schema import (
 )
 from rulelint.catalog.serialize import rule_from_json, rule_to_json
 from rulelint.catalog.sources import Source
-from rulelint.formats import read_rule_file
+from rulelint.formats import is_internal_error, read_rule_file
 from rulelint.model import Predicate, Rule
 from rulelint.vocab.events import event
 from rulelint.walk import iter_rule_files
@@ -132,6 +132,7 @@ def _previous_files(previous: Path | None) -> dict[tuple[str, str, str], ParsedF
     return {
         (name, path, sha1): ParsedFile(0, path, sha1, fmt, error, bodies.get(file_id, []))
         for name, file_id, path, sha1, fmt, error in rows
+        if not is_internal_error(error)
     }
 
 

@@ -19,11 +19,8 @@ from pathlib import Path
 from rulelint.catalog.compress import zdict_id
 from rulelint.catalog.schema import ROLE_EXCLUSION, ROLE_INDICATOR, SCHEMA_VERSION
 from rulelint.vocab.fields import same_family
-from rulelint.vocab.tables import DATA_DIR
 
 Key = tuple[str, str, str]
-
-DEFAULT_CATALOG = DATA_DIR / "catalog" / "default.db"
 
 
 REACH_PRELOAD_AFTER = 2000
@@ -65,7 +62,11 @@ def _placeholders(values: Sequence[object]) -> str:
 class Catalog:
     """A read-only view of one catalog file."""
 
-    def __init__(self, path: str | Path = DEFAULT_CATALOG) -> None:
+    def __init__(self, path: str | Path | None = None) -> None:
+        if path is None:
+            from rulelint.catalog.packed import default_catalog_path
+
+            path = default_catalog_path()
         self.path = Path(path)
         if not self.path.is_file():
             raise CatalogError(
@@ -557,4 +558,4 @@ def _chunks(values: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
 
 
 def open_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
-    return Catalog(DEFAULT_CATALOG if path is None else Path(path))
+    return Catalog(None if path is None else Path(path))

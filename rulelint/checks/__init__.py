@@ -1,0 +1,1 @@
+"""The checks, one per module with a stable code (registry in :mod:`rulelint.checks.registry`)."""

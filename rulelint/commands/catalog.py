@@ -101,7 +101,6 @@ def _needs_action(args: argparse.Namespace) -> int:
 def run_build(args: argparse.Namespace) -> int:
     from rulelint.catalog.build import build_catalog
     from rulelint.catalog.sources import DEFAULT_MANIFEST, load_manifest, source_for_path
-    from rulelint.catalog.store import DEFAULT_CATALOG
 
     if args.default or args.manifest:
         manifest = Path(args.manifest) if args.manifest else DEFAULT_MANIFEST
@@ -109,7 +108,7 @@ def run_build(args: argparse.Namespace) -> int:
             sources = load_manifest(manifest, Path(args.corpora) if args.corpora else None)
         except (FileNotFoundError, KeyError, ValueError) as error:
             raise UsageError(f"manifest {manifest}: {error}") from None
-        output = Path(args.output) if args.output else DEFAULT_CATALOG
+        output = Path(args.output) if args.output else None
     else:
         if not args.paths:
             raise UsageError("catalog build needs rule folders (or --default)")
@@ -123,11 +122,21 @@ def run_build(args: argparse.Namespace) -> int:
     for source in sources:
         source.exclude.extend(args.exclude)
     started = time.perf_counter()
+    from rulelint.catalog.packed import PACKED_CATALOG, default_catalog_path, pack
+
+    packing = output is None  # the embedded catalog: built unpacked, then packed (see packed.py)
+    if output is None:
+        output = default_catalog_path().with_name("default-build.db")
+        if not args.full and PACKED_CATALOG.is_file() and not output.is_file():
+            output.write_bytes(default_catalog_path().read_bytes())  # reuse its parses
     report = build_catalog(sources, output, incremental=not args.full, jobs=args.jobs)
+    if packing:
+        pack(output, PACKED_CATALOG)
     elapsed = time.perf_counter() - started
     vendors = ", ".join(f"{v} {n}" for v, n in sorted(report.per_vendor.items()))
+    shown = PACKED_CATALOG if packing else output
     print(
-        f"catalog {output}: {report.rules} rules ({report.in_stats} in statistics; {vendors}) from "
+        f"catalog {shown}: {report.rules} rules ({report.in_stats} in statistics; {vendors}) from "
         f"{report.files} files ({report.parsed} parsed, {report.reused} reused), {report.failed} unreadable, "
         f"{elapsed:.1f} s"
     )

@@ -123,11 +123,13 @@ def _catalog(args: argparse.Namespace, config):  # type: ignore[no-untyped-def]
     if not config.extra_rules:
         return base
     from rulelint.catalog.overlay import combined_catalog
-    from rulelint.catalog.store import DEFAULT_CATALOG, Catalog
+    from rulelint.catalog.store import Catalog
 
     path = combined_catalog(Path(base.path), config.extra_rules)
+    if path == Path(base.path):
+        return base
     base.close()
-    return Catalog(path) if path != DEFAULT_CATALOG else base
+    return Catalog(path)
 
 
 def _files(args: argparse.Namespace, settings) -> list[str]:  # type: ignore[no-untyped-def]

@@ -134,9 +134,17 @@ def read_rule_file(
         if reader is None:
             return None
     result = _read(reader, path, text)
-    if cache is not None:
+    if cache is not None and not is_internal_error(result.error):
         cache.put(key, result)
     return result
+
+
+INTERNAL_ERROR = "internal error while reading"
+
+
+def is_internal_error(error: str | None) -> bool:
+    """A reader bug rather than a verdict on the file: never cached, so a fixed reader sees it."""
+    return bool(error) and error.startswith(INTERNAL_ERROR)  # type: ignore[union-attr]
 
 
 def _read(reader: Reader, path: str, text: str) -> ReadResult:
@@ -146,11 +154,13 @@ def _read(reader: Reader, path: str, text: str) -> ReadResult:
         return ReadResult(path, reader.format, error=str(error), error_line=error.line, text=text)
     except RecursionError:
         return ReadResult(path, reader.format, error="rule is nested too deeply to read", text=text)
+    except ImportError:
+        raise  # a broken installation, not a bad file: stop and say so (cli.py)
     except Exception as error:  # a reader bug must not take the whole run down
         return ReadResult(
             path,
             reader.format,
-            error=f"internal error while reading: {type(error).__name__}: {error}",
+            error=f"{INTERNAL_ERROR}: {type(error).__name__}: {error}",
             text=text,
         )
     return ReadResult(path, reader.format, rules=rules, text=text)

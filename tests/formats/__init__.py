@@ -1,0 +1,1 @@
+"""Reader tests, one module per vendor format and corpus."""

@@ -1,0 +1,1 @@
+"""Property tests feeding every reader mutated rules and random text."""

@@ -1,0 +1,1 @@
+"""Kusto (KQL) rules: Sentinel analytic rules, .kql files and Markdown hunting pages."""

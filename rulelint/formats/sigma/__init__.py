@@ -1,0 +1,1 @@
+"""Sigma rules, on pySigma's semantics."""

@@ -1,0 +1,1 @@
+"""Splunk security_content detections: SPL searches with their macros."""

@@ -1,0 +1,1 @@
+"""Google SecOps (Chronicle) YARA-L 2.0 rules."""

@@ -1,0 +1,1 @@
+"""The static HTML catalog report (index by tactic, one page per technique)."""
