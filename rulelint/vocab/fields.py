@@ -49,6 +49,14 @@ class FieldMap:
                 return found
         return raw
 
+    def owner(self, raw: str, scopes: tuple[str, ...] = ()) -> FieldMap:
+        """The table that names ``raw``: this vendor's, else Sigma's. Splunk raw searches and
+        Sentinel's SecurityEvent pass Windows/Sysmon/cloud fields through under their own names,
+        which Sigma's taxonomy already maps."""
+        if self.vendor == "sigma" or self.canonical(raw, scopes) != raw:
+            return self
+        return field_map("sigma")
+
     def vendor_names(self, canonical: str) -> list[str]:
         """Raw field names that map to a canonical field, in table order (for writing fixes)."""
         return list(self._reverse.get(canonical, ()))

@@ -34,6 +34,7 @@ from rulelint.formats.elastic.common import (
     length_predicate,
     token_pattern,
 )
+from rulelint.formats.escapes import unescape, unicode_braced
 from rulelint.model import And, Node, Not, Predicate, all_of, any_of, iter_predicates
 from rulelint.vocab.values import canonical_number
 
@@ -245,33 +246,7 @@ def unescape_string(token: Token) -> str:
     text = str(token)
     if token.type == "RAW_STRING":
         return text[3:-3]
-    body = text[1:-1]
-    if "\\" not in body:
-        return body
-    out: list[str] = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and index + 1 < len(body):
-            following = body[index + 1]
-            if following in ESCAPES:
-                out.append(ESCAPES[following])
-                index += 2
-                continue
-            if following == "u" and body[index + 2 : index + 3] == "{":
-                end = body.find("}", index + 3)
-                digits = body[index + 3 : end] if end > 0 else ""
-                if (
-                    digits
-                    and len(digits) <= 8
-                    and all(c in "0123456789abcdefABCDEF" for c in digits)
-                ):
-                    out.append(chr(int(digits, 16)))
-                    index = end + 1
-                    continue
-        out.append(char)
-        index += 1
-    return "".join(out)
+    return unescape(text[1:-1], ESCAPES, keep_unknown=True, unicode=unicode_braced)
 
 
 @dataclass(slots=True)

@@ -24,6 +24,7 @@ from rulelint.formats.elastic.common import (
     first_line_of,
     token_pattern,
 )
+from rulelint.formats.escapes import unescape, unicode_four_digits
 from rulelint.model import Node, Not, all_of, any_of
 from rulelint.vocab.values import MULTI, Part
 
@@ -80,6 +81,7 @@ def _parser() -> Lark:
 _WHITESPACE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[trn]")
 SPECIAL = set('\\():<>"*{}')
 SIMPLE_ESCAPES = {"t": "\t", "r": "\r", "n": "\n"}
+QUOTED_ESCAPES = {"\\": "\\", '"': '"', **SIMPLE_ESCAPES}
 
 
 class KueryError(ValueError):
@@ -114,31 +116,7 @@ def unquote(text: str) -> str:
 
     Any other backslash stays literal, as in Kibana (``"C:\\Windows"`` is ``C:\\Windows``).
     """
-    body = text[1:-1]
-    if "\\" not in body:
-        return body
-    out: list[str] = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and index + 1 < len(body):
-            following = body[index + 1]
-            if following in '\\"':
-                out.append(following)
-                index += 2
-                continue
-            if following in SIMPLE_ESCAPES:
-                out.append(SIMPLE_ESCAPES[following])
-                index += 2
-                continue
-            unicode = _unicode_escape(body, index)
-            if unicode:
-                out.append(unicode)
-                index += 6
-                continue
-        out.append(char)
-        index += 1
-    return "".join(out)
+    return unescape(text[1:-1], QUOTED_ESCAPES, keep_unknown=True, unicode=unicode_four_digits)
 
 
 def unquoted_parts(text: str) -> list[Part]:
@@ -151,10 +129,10 @@ def unquoted_parts(text: str) -> list[Part]:
         char = text[index]
         if char == "\\" and index + 1 < length:
             following = text[index + 1]
-            unicode = _unicode_escape(text, index)
+            unicode = unicode_four_digits(text, index)
             if unicode:
-                buffer.append(unicode)
-                index += 6
+                buffer.append(unicode[0])
+                index += unicode[1]
                 continue
             if following in SIMPLE_ESCAPES:
                 buffer.append(SIMPLE_ESCAPES[following])
@@ -183,17 +161,6 @@ def unquoted_parts(text: str) -> list[Part]:
         if not parts[-1]:
             parts.pop()
     return parts
-
-
-def _unicode_escape(text: str, index: int) -> str:
-    digits = text[index + 2 : index + 6]
-    if (
-        text[index + 1 : index + 2] == "u"
-        and len(digits) == 4
-        and all(c in "0123456789abcdefABCDEF" for c in digits)
-    ):
-        return chr(int(digits, 16))
-    return ""
 
 
 class _Literal:

@@ -11,6 +11,8 @@ from typing import Union
 
 from lark import Token, Transformer, Tree, v_args
 
+from rulelint.formats.escapes import unescape
+
 # -- scalar expressions ---------------------------------------------------------------------------
 
 
@@ -320,21 +322,7 @@ def unquote(token: str) -> str:
     if text.startswith("@"):
         quote = text[1]
         return text[2:-1].replace(quote * 2, quote)
-    body = text[1:-1]
-    if "\\" not in body:
-        return body
-    out: list[str] = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and index + 1 < len(body):
-            following = body[index + 1]
-            out.append(_ESCAPES.get(following, following))
-            index += 2
-            continue
-        out.append(char)
-        index += 1
-    return "".join(out)
+    return unescape(text[1:-1], _ESCAPES, keep_unknown=False)
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}

@@ -161,7 +161,6 @@ class Converter:
         self.notes: list[str] = []
         self.statements = statements
         self.fields = field_map("kusto")
-        self.sigma_fields = field_map("sigma")
         self.depth = 0
         self.kept: set[str] = set()  # after summarize: its ``by`` columns still hold event values
 
@@ -453,12 +452,8 @@ class Converter:
         cased: bool,
     ) -> Predicate:
         scopes = self.scopes(source)
-        canonical = self.fields.canonical(path, scopes)
-        fields = self.fields
-        if canonical == path:  # Windows' own names (SecurityEvent), as Sigma's taxonomy has them
-            fields = self.sigma_fields
         predicate = make_predicate(
-            fields,
+            self.fields.owner(path, scopes),
             path,
             operator,
             value,

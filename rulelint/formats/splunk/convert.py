@@ -291,7 +291,6 @@ class SearchConverter:
         self.table = table
         self.locate_original = locate
         self.fields = fields or field_map("splunk")
-        self.sigma_fields = field_map("sigma")
         self.notes: list[str] = []
         self.scopes: tuple[str, ...] = ()
         self.expansion: Expansion = Expansion("", [])
@@ -698,11 +697,7 @@ class SearchConverter:
         if raw_value is None and isinstance(where, spl.Value):
             raw_value = where.raw[1:-1] if where.quoted and where.raw.startswith('"') else where.raw
         line, column = self.where(position)
-        fields = self.fields
-        if field_name is not None and fields.canonical(field_name, self.scopes) == field_name:
-            fields = (
-                self.sigma_fields
-            )  # raw Windows/Sysmon/cloud names, as Sigma's taxonomy has them
+        fields = self.fields if field_name is None else self.fields.owner(field_name, self.scopes)
         return make_predicate(
             fields,
             field_name,

@@ -230,7 +230,7 @@ class _Expander:
                 index = run = end
                 continue
             if char == '"':
-                index = _skip_string(text, index)
+                index = _after_string(text, index)
                 continue
             if char == "`":
                 end = text.find("`", index + 1)
@@ -290,8 +290,8 @@ class _Expander:
         self._anchor = saved
 
 
-def _skip_string(text: str, index: int) -> int:
-    """The offset after the double-quoted string starting at ``index`` (or the end of text)."""
+def skip_string(text: str, index: int, quote: str = '"') -> int:
+    """The offset after the quoted string starting at ``index``; -1 when it is not closed."""
     position = index + 1
     length = len(text)
     while position < length:
@@ -299,10 +299,16 @@ def _skip_string(text: str, index: int) -> int:
         if char == "\\":
             position += 2
             continue
-        if char == '"':
+        if char == quote:
             return position + 1
         position += 1
-    return length
+    return -1
+
+
+def _after_string(text: str, index: int) -> int:
+    """Where scanning resumes after a string: its end, or the end of an unclosed one."""
+    end = skip_string(text, index)
+    return len(text) if end < 0 else end
 
 
 def split_arguments(text: str) -> list[str]:
@@ -316,7 +322,7 @@ def split_arguments(text: str) -> list[str]:
     while index < len(text):
         char = text[index]
         if char == '"':
-            index = _skip_string(text, index)
+            index = _after_string(text, index)
             continue
         if char == "(":
             depth += 1

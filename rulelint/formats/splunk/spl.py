@@ -27,6 +27,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
 from rulelint.formats.grammar import lalr_parser
+from rulelint.formats.splunk.macros import skip_string
 
 # -- the pipeline -----------------------------------------------------------------------------------
 
@@ -64,21 +65,6 @@ class Command:
             return ""
         match = re.match(r"\s*[A-Za-z_]\w*", self.text)
         return match.group(0) if match else ""
-
-
-def skip_string(text: str, index: int, quote: str = '"') -> int:
-    """The offset after the quoted string starting at ``index``; -1 when it is not closed."""
-    position = index + 1
-    length = len(text)
-    while position < length:
-        char = text[position]
-        if char == "\\":
-            position += 2
-            continue
-        if char == quote:
-            return position + 1
-        position += 1
-    return -1
 
 
 def split_pipeline(text: str) -> list[Command]:

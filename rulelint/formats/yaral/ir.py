@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rulelint.formats.escapes import unescape
+
 # -- the IR ---------------------------------------------------------------------------------------
 
 
@@ -157,16 +159,7 @@ class ParsedRule:
 
 def unescape_string(body: str) -> str:
     """A double-quoted YARA-L string's text: ``\\\\`` and ``\\"`` resolved, other escapes kept."""
-    if "\\" not in body:
-        return body
-    out: list[str] = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and index + 1 < len(body) and body[index + 1] in '\\"':
-            out.append(body[index + 1])
-            index += 2
-            continue
-        out.append(char)
-        index += 1
-    return "".join(out)
+    return unescape(body, _ESCAPES, keep_unknown=True)
+
+
+_ESCAPES = {"\\": "\\", '"': '"'}
