@@ -43,7 +43,7 @@ class FileReport:
 
 
 def reader_for(format_name: str) -> Reader | None:
-    return next((reader for reader in READERS if reader.format == format_name), None)
+    return next((entry.reader for entry in READERS if entry.format == format_name), None)
 
 
 class Checker:

@@ -16,7 +16,6 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from rulelint.attack import Attack, default_attack
@@ -33,6 +32,7 @@ from rulelint.catalog.schema import (
 from rulelint.catalog.serialize import rule_from_json, rule_to_json
 from rulelint.catalog.sources import Source
 from rulelint.formats import is_internal_error, read_rule_file
+from rulelint.formats.parsecache import readers_fingerprint
 from rulelint.model import Predicate, Rule
 from rulelint.vocab.events import event
 from rulelint.walk import iter_rule_files
@@ -66,34 +66,6 @@ def _sha1(path: str) -> str:
 
 
 #: What decides how a file reads: reader code, vocabulary code and data tables.
-READER_INPUTS = (
-    "formats",
-    "vocab",
-    "model.py",
-    "attack.py",
-    "data/fields",
-    "data/events",
-    "data/attack",
-)
-
-
-@cache
-def readers_fingerprint() -> str:
-    """A digest of the code and tables that turn a rule file into rules: an earlier catalog's
-    parsed files are reused only when this matches, so a reader fix reaches every rule."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for entry in READER_INPUTS:
-        root = package / entry
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in files:
-            if path.suffix in (".pyc",) or "__pycache__" in path.parts:
-                continue
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
 def _parse_one(task: tuple[int, str, str, str]) -> ParsedFile | None:
     source, root, path, sha1 = task
     result = read_rule_file(path)

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import cached_property
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from rulelint.catalog.compress import zdict_id
@@ -208,7 +210,11 @@ class Catalog:
             return []
         key = tuple(sorted(set(techniques)))
         found = self._technique_cache.get(key)
-        if found is None:
+        if found is None and self._bulk:
+            index = self._rules_by_technique
+            found = sorted(set().union(*(index.get(technique, ()) for technique in key)))
+            self._technique_cache[key] = found
+        elif found is None:
             rows = self.db.execute(
                 f"SELECT DISTINCT t.rule FROM rule_techniques t JOIN rules r ON r.id = t.rule "
                 f"WHERE t.technique IN ({_placeholders(key)}) AND r.in_stats ORDER BY t.rule",
@@ -223,6 +229,18 @@ class Catalog:
     @cached_property
     def _technique_cache(self) -> dict[tuple[str, ...], list[int]]:
         return {}
+
+    @cached_property
+    def _rules_by_technique(self) -> dict[str, list[int]]:
+        """Rules in the statistics per page id: loaded once for bulk runs (hundreds of distinct
+        technique sets would otherwise be as many queries)."""
+        index: dict[str, list[int]] = {}
+        for technique, rule in self.db.execute(
+            "SELECT t.technique, t.rule FROM rule_techniques t JOIN rules r ON r.id = t.rule "
+            "WHERE r.in_stats"
+        ):
+            index.setdefault(technique, []).append(rule)
+        return index
 
     @cached_property
     def _category_rules(self) -> dict[str, set[int]]:
@@ -249,12 +267,20 @@ class Catalog:
         return [r for r in rules if r in reading]
 
     def peer_exclusions(
-        self, pages: tuple[str, ...], categories: tuple[str, ...], platforms: tuple[str, ...] = ()
+        self,
+        pages: tuple[str, ...],
+        categories: tuple[str, ...],
+        platforms: tuple[str, ...] = (),
+        vendor: str | None = None,
     ) -> tuple[list[int], list[tuple[Key, int]]]:
         """Rules under these technique pages reading these event categories (on these platforms,
         when the rule names some), and the exclusions they carry with how many carry each, most
-        carried first (cached: rules share pages)."""
-        cache_key = (pages, categories, platforms)
+        carried first (cached: rules share pages).
+
+        With ``vendor``, only exclusions on fields these categories of events have as that
+        vendor's rules write them (else as any vendor's do): a fix on a field the rule's events
+        lack would not be valid in it."""
+        cache_key = (pages, categories, platforms, vendor)
         found = self._peer_cache.get(cache_key)
         if found is not None:
             return found
@@ -281,7 +307,14 @@ class Catalog:
             )
             for field, operator, value, count in rows:
                 counts[(field, operator, value)] += count
-        found = (rules, sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        items: Iterable[tuple[Key, int]] = counts.items()
+        if vendor is not None:
+            fields = self.event_fields(categories, vendor)
+            if fields:
+                items = [(key, count) for key, count in items if key[0] in fields]
+        ranked = sorted(items)  # by key, then (stable) by count, most carried first: two C sorts
+        ranked.sort(key=itemgetter(1), reverse=True)
+        found = (rules, ranked)
         if len(self._peer_cache) > 512:
             self._peer_cache.clear()
         self._peer_cache[cache_key] = found
@@ -290,17 +323,22 @@ class Catalog:
     @cached_property
     def _rule_keys(self) -> dict[int, tuple[frozenset[Key], frozenset[Key]]]:
         """(indicator keys, exclusion keys) of every rule: loaded once for bulk runs."""
-        indicators: dict[int, set[Key]] = {}
-        exclusions: dict[int, set[Key]] = {}
-        interned: dict[Key, Key] = {}
-        for rule, role, field, operator, value in self.db.execute(
-            "SELECT rule, role, field, operator, value FROM predicates"
-        ):
-            key = (field, operator, value)
-            key = interned.setdefault(key, key)
-            (exclusions if role == ROLE_EXCLUSION else indicators).setdefault(rule, set()).add(key)
+        by_role: list[dict[int, frozenset[Key]]] = []
+        for role in (ROLE_INDICATOR, ROLE_EXCLUSION):
+            rows = self.db.execute(
+                "SELECT rule, field, operator, value FROM predicates WHERE role = ? ORDER BY rule",
+                (role,),
+            )
+            by_role.append(
+                {
+                    rule: frozenset((f, o, v) for _, f, o, v in group)
+                    for rule, group in groupby(rows, itemgetter(0))
+                }
+            )
+        indicators, exclusions = by_role
+        empty: frozenset[Key] = frozenset()
         return {
-            rule: (frozenset(indicators.get(rule, ())), frozenset(exclusions.get(rule, ())))
+            rule: (indicators.get(rule, empty), exclusions.get(rule, empty))
             for rule in indicators.keys() | exclusions.keys()
         }
 
@@ -490,6 +528,13 @@ class Catalog:
     @cached_property
     def _category_fields(self) -> dict[tuple[str, str], frozenset[str]]:
         return {}
+
+    def event_fields(self, categories: Iterable[str], vendor: str) -> frozenset[str]:
+        """Fields of these categories of events as ``vendor``'s rules use them, or as any
+        vendor's do when this vendor has no single-category rule reading them."""
+        categories = tuple(categories)
+        found = frozenset().union(*(self.fields_of_category(c, vendor) for c in categories))
+        return found or frozenset().union(*(self.fields_of_category(c) for c in categories))
 
     def vendor_field(self, vendor: str, canonical_field: str) -> str | None:
         """How rules of a vendor most often spell a canonical field (for writing fixes)."""

@@ -208,14 +208,8 @@ class MissingExclusion(Check):
             tuple(context.pages),
             tuple(sorted(event_categories(rule.events))),
             tuple(sorted(rule.platforms)),
+            vendor=rule.vendor,  # only exclusions on fields this rule's events have
         )
-        categories = event_categories(rule.events)
-        # only exclusions on fields this rule's events have, as its own vendor's rules write them
-        # (a fix in a field the vendor never uses for these events would not be valid there)
-        fields = set().union(*(catalog.fields_of_category(c, rule.vendor) for c in categories))
-        fields = fields or set().union(*(catalog.fields_of_category(c) for c in categories))
-        if fields:
-            support = [(key, count) for key, count in support if key[0] in fields]
         own = set(context.own).intersection(everyone)
         if not own:
             return Candidates(everyone, support)

@@ -33,9 +33,8 @@ class NearDuplicate(Check):
         rarest = min(mine, key=lambda key: (context.catalog.reach(key), key))
         if context.catalog.reach(rarest) > MAX_CANDIDATES:
             return []  # even the rarest indicator is common: no rule shares 90 % with this one cheaply
-        candidates = [
-            r for r in context.catalog.rules_with_indicator(rarest) if r not in set(context.own)
-        ]
+        own = set(context.own)
+        candidates = [r for r in context.catalog.rules_with_indicator(rarest) if r not in own]
         best: tuple[float, int] | None = None
         for rule, keys in context.catalog.indicators_of(candidates).items():
             similarity = len(mine & keys) / len(mine | keys)

@@ -7,38 +7,94 @@ then by sniffing the head of the file. Reading never raises: a bad file becomes 
 
 from __future__ import annotations
 
+import importlib
 import os
 import stat
 import subprocess
 from functools import cache
 
-from rulelint.formats.base import Reader, ReadResult
-from rulelint.formats.elastic.reader import ElasticReader
+from rulelint.formats.base import ExclusionFix, Reader, ReadResult
 from rulelint.formats.errors import RuleReadError
-from rulelint.formats.kusto.reader import KqlFileReader, KqlMarkdownReader, SentinelReader
-from rulelint.formats.panther.reader import PantherReader
 from rulelint.formats.parsecache import ParseCache
-from rulelint.formats.sigma.reader import SigmaReader
-from rulelint.formats.splunk.reader import SplunkReader
-from rulelint.formats.yaral.reader import YaralReader
+from rulelint.model import Rule
 
 #: Default upper bound on one rule file (the largest public rule is about 300 KB).
 MAX_FILE_BYTES = 2 * 1024 * 1024
 SNIFF_BYTES = 16 * 1024
 
-READERS: list[Reader] = [
-    SigmaReader(),
-    SplunkReader(),
-    ElasticReader(),
-    YaralReader(),
-    PantherReader(),
-    SentinelReader(),
-    KqlFileReader(),
-    KqlMarkdownReader(),
+
+class LazyReader:
+    """A reader whose module is imported the first time a file of its kind is sniffed.
+
+    A run over Sigma rules never pays for the KQL, SPL, EQL and YARA-L grammars and their tables
+    (about half of ``rulelint check``'s start-up). ``format``, ``vendor`` and ``suffixes`` are
+    declared here so detection can pick candidates without importing; a test checks them against
+    the reader classes.
+    """
+
+    def __init__(
+        self, module: str, name: str, format: str, vendor: str, suffixes: tuple[str, ...]
+    ) -> None:
+        self.module = module
+        self.name = name
+        self.format = format
+        self.vendor = vendor
+        self.suffixes = suffixes
+        self._reader: Reader | None = None
+
+    @property
+    def reader(self) -> Reader:
+        if self._reader is None:
+            self._reader = getattr(importlib.import_module(self.module), self.name)()
+        return self._reader
+
+    def sniff(self, path: str, head: str) -> bool:
+        return self.reader.sniff(path, head)
+
+    def read(self, path: str, text: str) -> list[Rule]:
+        return self.reader.read(path, text)
+
+    def exclusion_snippet(self, rule: Rule, fixes: list[ExclusionFix]) -> str | None:
+        return self.reader.exclusion_snippet(rule, fixes)
+
+    def __getattr__(self, attribute: str) -> object:  # reader-specific helpers
+        return getattr(self.reader, attribute)
+
+
+_YAML = (".yml", ".yaml")
+READERS: list[LazyReader] = [
+    LazyReader("rulelint.formats.sigma.reader", "SigmaReader", "sigma", "sigma", _YAML),
+    LazyReader("rulelint.formats.splunk.reader", "SplunkReader", "splunk-yaml", "splunk", _YAML),
+    LazyReader(
+        "rulelint.formats.elastic.reader", "ElasticReader", "elastic-toml", "elastic", (".toml",)
+    ),
+    LazyReader("rulelint.formats.yaral.reader", "YaralReader", "yaral", "yaral", (".yaral",)),
+    LazyReader("rulelint.formats.panther.reader", "PantherReader", "panther", "panther", _YAML),
+    LazyReader(
+        "rulelint.formats.kusto.reader",
+        "SentinelReader",
+        "sentinel-yaml",
+        "kusto",
+        (".yaml", ".yml"),
+    ),
+    LazyReader(
+        "rulelint.formats.kusto.reader",
+        "KqlFileReader",
+        "kql",
+        "kusto",
+        (".kql", ".kusto", ".csl", ".txt"),
+    ),
+    LazyReader(
+        "rulelint.formats.kusto.reader",
+        "KqlMarkdownReader",
+        "kql-markdown",
+        "kusto",
+        (".md", ".markdown"),
+    ),
 ]
 
 
-def readers_for_suffix(path: str) -> list[Reader]:
+def readers_for_suffix(path: str) -> list[LazyReader]:
     lower = path.lower()
     return [reader for reader in READERS if lower.endswith(reader.suffixes)]
 
@@ -49,9 +105,9 @@ def candidate_suffixes() -> tuple[str, ...]:
 
 def detect_format(path: str, head: str) -> Reader | None:
     """The reader for a file, or None when no reader recognizes it."""
-    for reader in readers_for_suffix(path):
-        if reader.sniff(path, head):
-            return reader
+    for entry in readers_for_suffix(path):
+        if entry.sniff(path, head):
+            return entry.reader
     return None
 
 

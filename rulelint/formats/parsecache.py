@@ -20,13 +20,15 @@ from rulelint import __version__
 from rulelint.formats.base import ReadResult
 
 PACKAGE = Path(__file__).resolve().parent.parent
-_CODE_PARTS = (
+#: What decides how a rule file reads: reader code, the model, the vocabularies and data tables.
+READER_INPUTS = (
     "formats",
     "vocab",
     "model.py",
     "attack.py",
     "data/fields",
     "data/events",
+    "data/macros",
     "data/attack",
 )
 
@@ -38,17 +40,36 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rulelint"
 
 
+def _reader_files() -> list[Path]:
+    files: list[Path] = []
+    for entry in READER_INPUTS:
+        root = PACKAGE / entry
+        found = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        files.extend(p for p in found if p.suffix in (".py", ".tsv", ".json"))
+    return files
+
+
+@cache
+def readers_fingerprint() -> str:
+    """A digest of the content of every reader input: the same on every machine, so a catalog
+    built elsewhere can have its parses reused (catalog/build.py)."""
+    digest = hashlib.sha256()
+    for path in _reader_files():
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 @cache
 def fingerprint() -> str:
-    """A hash of everything that decides what a rule file reads as."""
+    """This installation's reader inputs by name, size and modification time: cheap enough for
+    every run (no file is read), and any edit or reinstall starts a fresh parse cache."""
     digest = hashlib.sha256(__version__.encode())
-    for part in _CODE_PARTS:
-        target = PACKAGE / part
-        files = sorted(target.rglob("*")) if target.is_dir() else [target]
-        for path in files:
-            if path.is_file() and path.suffix in (".py", ".tsv", ".json"):
-                digest.update(path.relative_to(PACKAGE).as_posix().encode())
-                digest.update(path.read_bytes())
+    for path in _reader_files():
+        info = path.stat()
+        digest.update(
+            f"{path.relative_to(PACKAGE).as_posix()}:{info.st_size}:{info.st_mtime_ns}\0".encode()
+        )
     return digest.hexdigest()[:16]
 
 

@@ -367,7 +367,7 @@ def test_sniff_and_registry(tmp_path: Path) -> None:
     assert not READER.sniff(
         "pyproject.toml", '[project]\nname = "x"\n[tool.ruff]\nline-length = 100\n'
     )
-    assert any(isinstance(reader, ElasticReader) for reader in READERS)
+    assert any(isinstance(entry.reader, ElasticReader) for entry in READERS)
     path = tmp_path / "rule.toml"
     path.write_text(rule_text(), encoding="utf-8")
     result = read_rule_file(str(path))
