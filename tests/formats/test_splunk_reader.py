@@ -128,3 +128,39 @@ def test_a_data_field_that_folds_to_a_selector_name_is_a_predicate(content: Path
     """Okta's ``eventType`` is a field; Splunk's ``eventtype=`` picks events."""
     rule = detection(content, "eventtype=okta_log eventType=user.session.start | `t_filter`")
     assert keys(rule.indicators()) == [("event.action", "eq", "user.session.start")]
+
+
+def test_escaped_quotes_and_glued_parentheses_in_unquoted_values(content: Path) -> None:
+    """Splunk reads ``*\\"privileged\\":true*`` and ``*GetCurrent()*`` as single terms."""
+    rule = detection(
+        content,
+        'sourcetype=kube:objects:events verb=create spec=*\\"privileged\\":true* '
+        "| stats count by verb | `t_filter`",
+    )
+    assert keys(rule.indicators())[-1] == ("spec", "contains", '"privileged":true')
+    rule = detection(
+        content,
+        "| tstats count from datamodel=Endpoint.Processes where Processes.process_name=powershell.exe "
+        "(Processes.process=*GetCurrent()* OR Processes.process=*WindowsIdentity*) "
+        "by Processes.dest | `t_filter`",
+    )
+    assert ("process.command_line", "contains", "getcurrent()") in keys(rule.indicators())
+
+
+def test_time_bounds_in_search_are_not_predicates(content: Path) -> None:
+    rule = detection(
+        content,
+        "sourcetype=aws:cloudtrail eventName=RunInstances | stats count by _time userName "
+        '| search count>5 AND _time >= relative_time(now(), "-10m@m") | `t_filter`',
+    )
+    assert [f for f, _, _ in keys(rule.predicates())] == ["event.action"]
+
+
+def test_where_with_leading_dot_numbers_and_dot_concatenation(content: Path) -> None:
+    rule = detection(
+        content,
+        "| tstats count from datamodel=Endpoint.Processes where Processes.process_name=x.exe "
+        "by Processes.process_name Processes.original_file_name | `drop_dm_object_name(Processes)` "
+        '| where NOT match(process_name, "(?i)".original_file_name) AND .25 > count | `t_filter`',
+    )
+    assert keys(rule.predicates()) == [("process.name", "eq", "x.exe")]

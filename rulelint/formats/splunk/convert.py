@@ -53,8 +53,18 @@ def is_selector(field: str) -> bool:
     )
 
 
+#: Time bounds, not conditions on event content (``_time >= relative_time(now(), "-10m@m")``).
 TIME_FIELDS = frozenset(
-    {"earliest", "latest", "_index_earliest", "_index_latest", "starttime", "endtime", "timeformat"}
+    {
+        "earliest",
+        "latest",
+        "_index_earliest",
+        "_index_latest",
+        "starttime",
+        "endtime",
+        "timeformat",
+        "_time",
+    }
 )
 #: Aggregations whose output holds values of the field aggregated (so a filter on it is a filter on
 #: the source field); count/dc/sum/avg/min/max ... produce new values.

@@ -10,7 +10,9 @@ Three LALR grammars, built on first use:
 * **tstats / mstats**: options, aggregations, ``from datamodel=X.Y``, ``where`` <search
   expression>, ``by`` fields.
 * **eval expressions** (``| where``, ``| eval``): the usual precedence (NOT, comparison, AND, OR),
-  function calls, ``like``/``IN`` operators, strings (``"..."``) and field names (``'...'``).
+  function calls, ``like``/``IN`` operators, strings (``"..."``) and field names (``'...'``),
+  numbers with a leading dot (``.25``); ``.`` concatenates (``"(?i)".name``: a name token swallows
+  its own dots, so a ``.`` the lexer sees on its own is the operator).
 
 Other commands only steer the field bookkeeping (which names still hold source-event values) and
 are read with a small tokenizer in :mod:`rulelint.formats.splunk.convert`. Positions in every node
@@ -77,6 +79,9 @@ def split_pipeline(text: str) -> list[Command]:
     opened: list[int] = []
     while index < length:
         char = text[index]
+        if char == "\\" and text[index + 1 : index + 2] in ('"', "\\"):
+            index += 2  # escaped outside quotes too: *\\"x\\":true* is one term
+            continue
         if char == '"':
             end = skip_string(text, index)
             if end < 0:
@@ -127,6 +132,9 @@ def mask_subsearches(text: str) -> tuple[str, list[tuple[int, int]]]:
     last = 0
     while index < len(text):
         char = text[index]
+        if char == "\\" and text[index + 1 : index + 2] in ('"', "\\"):
+            index += 2
+            continue
         if char == '"':
             end = skip_string(text, index)
             index = len(text) if end < 0 else end
@@ -151,6 +159,9 @@ def mask_subsearches(text: str) -> tuple[str, list[tuple[int, int]]]:
 
 _WORD_CHARS = r"[^\s()\"=!<>,|\[\]`]"
 _END_OF_WORD = r"(?![^\s()\"\[\]=!<>,|`])"
+#: ``(...)`` glued to a word is part of it (``*GetCurrent()*``, ``relative_time(now(), "-1d")``):
+#: Splunk groups only at term starts.
+_GLUED_PARENS = r'\((?:[^()"]|"(?:[^"\\]|\\.)*"|\([^()]*\))*\)'
 
 SEARCH_TERMINALS = rf"""
 STRING: /"(?:[^"\\]|\\.)*"/s
@@ -162,7 +173,7 @@ _OR.5: /OR{_END_OF_WORD}/
 _NOT.5: /NOT{_END_OF_WORD}/
 _IN.5: /IN(?=\s*\()/
 DIRECTIVE.6: /(?:CASE|TERM)\(/
-WORD: /(?:{_WORD_CHARS}|!(?!=))+/
+WORD: /(?:\\["\\]|{_WORD_CHARS}|!(?!=))(?:\\["\\]|{_WORD_CHARS}|!(?!=)|{_GLUED_PARENS})*/
 %import common.WS
 %ignore WS
 """
@@ -253,9 +264,9 @@ target: NAME | FIELDQ | STRING
 args: expr ("," expr)*
 STRING: /"(?:[^"\\]|\\.)*"/s
 FIELDQ: /'(?:[^'\\]|\\.)*'/s
-NUMBER.2: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w])/
+NUMBER.2: /(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?(?![\w])/
 CMPOP: /==|!=|<=|>=|=|<|>/
-ADDOP: /[+\-]|\.(?!\w)/
+ADDOP: /[+\-]|\.(?!\d)/
 MULOP: /[*\/%]/
 _EAND.5: /and(?![\w.{}])/i
 _EOR.5: /or(?![\w.{}])/i
