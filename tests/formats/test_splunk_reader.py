@@ -164,3 +164,33 @@ def test_where_with_leading_dot_numbers_and_dot_concatenation(content: Path) -> 
         '| where NOT match(process_name, "(?i)".original_file_name) AND .25 > count | `t_filter`',
     )
     assert keys(rule.predicates()) == [("process.name", "eq", "x.exe")]
+
+
+def test_join_subsearch_filters_are_the_other_side_of_the_rule(content: Path) -> None:
+    """The subsearch's own filters count and its data model adds its event; the join key does not."""
+    rule = detection(
+        content,
+        "| tstats count FROM datamodel=Endpoint.Processes where Processes.process_name=eventvwr.exe "
+        "BY Processes.process_guid Processes.dest | `drop_dm_object_name(Processes)` "
+        "| join process_guid [ | tstats count FROM datamodel=Endpoint.Registry "
+        'WHERE (Registry.registry_path="*mscfile\\\\shell\\\\open\\\\command\\\\*") '
+        "BY Registry.registry_path Registry.process_guid | `drop_dm_object_name(Registry)`] "
+        "| where isnotnull(registry_path) | `t_filter`",
+    )
+    assert rule.events == ["cim:Endpoint.Processes", "cim:Endpoint.Registry"]
+    assert keys(rule.predicates()) == [
+        ("process.name", "eq", "eventvwr.exe"),
+        ("registry.path", "contains", "mscfile\\shell\\open\\command\\"),
+    ]
+    assert getattr(rule.expression, "kind", "") == "join"
+    assert not any("subsearch" in note for note in rule.notes)
+
+
+def test_append_subsearch_without_a_leading_pipe(content: Path) -> None:
+    rule = detection(
+        content,
+        "`sysmon` EventCode=1 Image=*\\\\a.exe | append [ search `sysmon` EventCode=3 "
+        "DestinationPort=4444 | stats count by Image ] | stats count by Image | `t_filter`",
+    )
+    assert rule.events == ["sysmon:1", "sysmon:3"]
+    assert ("destination.port", "eq", "4444") in keys(rule.predicates())

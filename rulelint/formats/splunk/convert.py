@@ -262,11 +262,16 @@ class FieldState:
 # -- the converter -------------------------------------------------------------------------------------
 
 
+#: Commands whose ``[subsearch]`` is a second event set of the rule, read like the main search.
+SUBSEARCH_COMMANDS = frozenset({"join", "append", "appendcols", "union", "multisearch"})
+
+
 @dataclass(slots=True)
 class Parsed:
     kind: str  # search | stats | where | regex | from | other
     command: spl.Command
     tree: object = None
+    subsearches: list[list[Parsed]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -306,6 +311,7 @@ class SearchConverter:
         self.expansion: Expansion = Expansion("", [])
         self.derived_filters = 0
         self.skipped: list[str] = []
+        self.joined: list[Node] = []  # the filters of join/append subsearches
 
     # -- positions ---------------------------------------------------------------------------------
 
@@ -334,10 +340,22 @@ class SearchConverter:
             raise RuleReadError("empty search", self.locate_original(0)[0])
         parsed = [self.parse(command) for command in commands]
         sources = self.collect_sources(parsed)
+        subsearches = list(_nested(parsed))
+        sub_sources = [self.collect_sources(sub) for sub in subsearches]
+        for other in sub_sources:
+            sources.datamodels.extend(other.datamodels)
+            sources.macros.extend(other.macros)
+            sources.selectors.extend(other.selectors)
+            sources.rows.extend(row for row in other.rows if row not in sources.rows)
         self.scopes = self.scopes_of(sources)
         clauses = self.run(parsed)
         expression = simplify(all_of([c for c in clauses if not isinstance(c, str)]))
+        if self.joined:  # each side's own filters; the join condition itself is no predicate
+            sides = [expression, *self.joined] if expression is not None else self.joined
+            expression = simplify(all_of(sides, "join"))
         events = self.events(parsed, sources)
+        for sub, other in zip(subsearches, sub_sources, strict=True):
+            events.extend(key for key in self.events(sub, other) if key not in events)
         extra: dict[str, object] = {}
         if sources.datamodels:
             extra["datamodel"] = (
@@ -384,7 +402,22 @@ class SearchConverter:
             raise self.error(error) from None
         if name in ("from", "datamodel"):
             return Parsed("from", command, _datamodel_of(command))
+        if name in SUBSEARCH_COMMANDS and "[" in command.args:
+            return Parsed("other", command, subsearches=self.parse_subsearches(command))
         return Parsed("other", command)
+
+    def parse_subsearches(self, command: spl.Command) -> list[list[Parsed]]:
+        """The pipelines of a command's ``[...]`` arguments; an unreadable one is noted, not fatal."""
+        _masked, spans = spl.mask_subsearches(command.args)
+        pipelines: list[list[Parsed]] = []
+        for span in spans:
+            try:
+                commands = spl.split_subsearch(command.args, span, command.args_start)
+                pipelines.append([self.parse(inner) for inner in commands])
+            except (spl.SplSyntaxError, RuleReadError) as error:
+                line = self.line(command.args_start + span[0])
+                self.notes.append(f"subsearch in `{command.name}` (line {line}) not read: {error}")
+        return pipelines
 
     # -- sources -----------------------------------------------------------------------------------
 
@@ -474,20 +507,26 @@ class SearchConverter:
             elif item.kind == "regex":
                 clauses.append(self.regex_node(item.tree, state))  # type: ignore[arg-type]
             elif item.kind != "from":
-                self.other(command, state)
+                self.other(command, state, read=bool(item.subsearches))
+            for sub in item.subsearches:
+                node = simplify(all_of([c for c in self.run(sub) if not isinstance(c, str)]))
+                if node is not None:
+                    self.joined.append(node)
         return clauses
 
-    def other(self, command: spl.Command, state: FieldState) -> None:
-        """Field bookkeeping of the commands that do not filter."""
+    def other(self, command: spl.Command, state: FieldState, *, read: bool = False) -> None:
+        """Field bookkeeping of the commands that do not filter (``read``: its subsearches were
+        read as their own pipelines; their output fields still count as derived here)."""
         name = command.name
         args = command.args
         if "[" in args and name not in ("foreach",):
             masked, spans = spl.mask_subsearches(args)
             if spans:
-                self.skipped.append(name)
-                self.notes.append(
-                    f"subsearch in `{name}` (line {self.line(command.start)}) skipped"
-                )
+                if not read:
+                    self.skipped.append(name)
+                    self.notes.append(
+                        f"subsearch in `{name}` (line {self.line(command.start)}) skipped"
+                    )
                 state.opaque = True
                 args = masked
         if name == "rename":
@@ -523,7 +562,7 @@ class SearchConverter:
             else:
                 for output in _output_names(outputs[1]):
                     state.set(output, DERIVED)
-        elif name in ("inputlookup", "rest", "makeresults", "metadata", "dbinspect"):
+        elif name in ("inputlookup", "rest", "makeresults", "metadata", "dbinspect", "summary"):
             state.close({})
             state.opaque = True
         elif name == "spath":
@@ -1005,6 +1044,14 @@ class SearchConverter:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
+
+
+def _nested(parsed: list[Parsed]) -> Iterable[list[Parsed]]:
+    """Every subsearch pipeline under a pipeline, depth first."""
+    for item in parsed:
+        for sub in item.subsearches:
+            yield sub
+            yield from _nested(sub)
 
 
 def _cross(left: list[Alternative], right: list[Alternative]) -> list[Alternative]:

@@ -110,6 +110,22 @@ def split_pipeline(text: str) -> list[Command]:
     return [command for command in commands if command.text.strip()]
 
 
+#: Commands that may open a subsearch without a leading pipe (``[ mstats ... ]``, ``[search ...]``).
+GENERATING = frozenset(
+    {
+        "search",
+        "tstats",
+        "mstats",
+        "inputlookup",
+        "from",
+        "datamodel",
+        "rest",
+        "makeresults",
+        "summary",  # MLTK: a model's summary (``[ summary cloud_excessive_api_calls_v1]``)
+    }
+)
+
+
 def _command(text: str, start: int, end: int, first: bool) -> Command:
     piece = text[start:end]
     stripped = piece.lstrip()
@@ -117,9 +133,19 @@ def _command(text: str, start: int, end: int, first: bool) -> Command:
     piece = stripped.rstrip()
     match = re.match(r"[A-Za-z_]\w*", piece)
     name = match.group(0).lower() if match else ""
-    if first and start == 0:  # no leading pipe: the implicit search command
+    opens = name in GENERATING and re.match(r"[A-Za-z_]\w*\s", piece)
+    if first and start == 0 and not opens:  # no leading pipe: the implicit search command
         return Command("search", piece, offset, leading=True)
     return Command(name, piece, offset)
+
+
+def split_subsearch(text: str, span: tuple[int, int], offset: int) -> list[Command]:
+    """The pipeline inside the ``[...]`` at ``span`` of ``text``, positioned at ``offset`` + span."""
+    inner_start = span[0] + 1
+    commands = split_pipeline(text[inner_start : span[1] - 1])
+    for command in commands:
+        command.start += offset + inner_start
+    return commands
 
 
 def mask_subsearches(text: str) -> tuple[str, list[tuple[int, int]]]:
