@@ -14,6 +14,8 @@ MACROS = {
     "sysmon": "sourcetype=XmlWinEventLog:Microsoft-Windows-Sysmon/Operational",
     "security_content_summariesonly": "summariesonly=true",
     "process_net": '(Processes.process_name="net.exe" OR Processes.original_file_name="net.exe")',
+    "is_nirsoft_software_macro": "lookup update=true is_nirsoft_software filename as process_name "
+    "OUTPUT nirsoftFile | search nirsoftFile=true",
 }
 
 HEADER = """name: {name}
@@ -194,3 +196,83 @@ def test_append_subsearch_without_a_leading_pipe(content: Path) -> None:
     )
     assert rule.events == ["sysmon:1", "sysmon:3"]
     assert ("destination.port", "eq", "4444") in keys(rule.predicates())
+
+
+def test_a_lookup_used_as_a_filter_is_an_in_list_test_on_its_input_field(content: Path) -> None:
+    """``lookup NAME f AS x OUTPUT y | where isnotnull(y)``: x is in list NAME (also via a macro)."""
+    rule = detection(
+        content,
+        "| tstats count from datamodel=Endpoint.Processes by Processes.dest Processes.process_name "
+        "| `drop_dm_object_name(Processes)` | `is_nirsoft_software_macro` | `t_filter`",
+    )
+    assert keys(rule.predicates()) == [("process.name", "in_list", "is_nirsoft_software")]
+    (predicate,) = rule.predicates()
+    assert (predicate.field, predicate.how, predicate.raw_value) == (
+        "Processes.process_name",
+        "lookup",
+        "is_nirsoft_software",
+    )
+    rule = detection(
+        content,
+        "| tstats count from datamodel=Endpoint.Processes by Processes.process Processes.dest "
+        "| `drop_dm_object_name(Processes)` "
+        "| lookup windows_protocol_handlers handler AS process OUTPUT handler ishandler "
+        '| where ishandler="TRUE" | `t_filter`',
+    )
+    assert keys(rule.predicates()) == [
+        ("process.command_line", "in_list", "windows_protocol_handlers")
+    ]
+    # isnull() of the output: the value is not in the list (an exclusion)
+    rule = detection(
+        content,
+        "`sysmon` EventCode=1 | lookup allowed_tools tool AS Image OUTPUT tool AS known "
+        "| where isnull(known) | `t_filter`",
+    )
+    assert keys(rule.exclusions()) == [("process.executable", "in_list", "allowed_tools")]
+
+
+def test_a_lookup_on_a_derived_value_is_no_predicate(content: Path) -> None:
+    rule = detection(
+        content,
+        "| tstats count from datamodel=Email by All_Email.src_user | `drop_dm_object_name(All_Email)` "
+        '| eval domain=mvindex(split(src_user, "@"), 1) | lookup brand domain OUTPUT abuse '
+        "| search abuse=true | `t_filter`",
+    )
+    assert rule.expression is None
+
+
+def test_inputlookup_subsearch_in_a_search_is_an_in_list_test(content: Path) -> None:
+    rule = detection(
+        content,
+        "| tstats count from datamodel=Endpoint.Processes where [| inputlookup linux_tools.csv "
+        "| rename process as Processes.process | table Processes.process] by Processes.dest "
+        "| `t_filter`",
+    )
+    assert keys(rule.predicates()) == [("process.command_line", "in_list", "linux_tools.csv")]
+
+
+def test_rex_group_required_by_a_later_filter_or_stats_by_is_a_regex_on_its_field(
+    content: Path,
+) -> None:
+    rule = detection(
+        content,
+        'sourcetype=bro:ssl:json | rex field=server_name "(?<snicat>(LIST|LS)-[A-Za-z0-9]{16}\\.)" '
+        "| stats count by src_ip server_name snicat | `t_filter`",
+    )
+    assert keys(rule.predicates()) == [
+        ("server_name", "regex_match", "(?<snicat>(LIST|LS)-[A-Za-z0-9]{16}\\.)")
+    ]
+    # no requirement when nothing needs the group, or after fillnull, or from an eval'd field
+    for search in (
+        'sourcetype=x | rex field=server_name "(?<g>a+)" | stats count by src_ip | `t_filter`',
+        'sourcetype=x | rex field=server_name "(?<g>a+)" | fillnull | stats count by g | `t_filter`',
+        'sourcetype=x | eval n=len(a) | rex field=n "(?<g>a+)" | search g=* | `t_filter`',
+    ):
+        assert detection(content, search).expression is None, search
+    rule = detection(
+        content,
+        "| tstats count from datamodel=Endpoint.Filesystem by Filesystem.file_name "
+        '| `drop_dm_object_name(Filesystem)` | rex field=file_name "(?<ext>\\.[^\\.]+)$" '
+        "| search ext=.stubbin OR ext=.satoshi | `t_filter`",
+    )
+    assert keys(rule.predicates()) == [("file.name", "regex_match", "(?<ext>\\.[^\\.]+)$")]

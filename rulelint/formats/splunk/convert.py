@@ -16,6 +16,7 @@ they and the data model of ``tstats`` select the event keys through
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import re
 from collections.abc import Callable, Iterable
@@ -207,10 +208,16 @@ Alternative = tuple[frozenset[SourceRow], frozenset[tuple[str, str]]]
 
 @dataclass(frozen=True, slots=True)
 class Holder:
-    """What a field name holds: the source-event field (None: a derived value), case-folded or not."""
+    """What a field name holds: the source-event field (None: a derived value), case-folded or not.
+
+    ``requires``: for a derived value, what the source events must satisfy for it to exist at all
+    (a ``rex`` group: its regex matches the field it reads; a lookup output: the input field is in
+    the lookup). A filter that needs the value (``y=*``, ``isnotnull(y)``, ``y="true"``,
+    ``stats ... by y``) is that condition on the source fields."""
 
     source: str | None
     folded: bool = False
+    requires: Node | None = None
 
 
 DERIVED = Holder(None)
@@ -225,13 +232,15 @@ class FieldState:
         self.names: dict[str, Holder] = {}
         self.closed = False
         self.opaque = False
+        self.unknown = DERIVED  # what an unseen name holds once closed/opaque (a lookup's outputs)
+        self.filled = False  # after fillnull, `stats by` no longer drops events without a value
 
     def resolve(self, name: str) -> Holder:
         held = self.names.get(name)
         if held is not None:
             return held
         if self.closed or self.opaque:
-            return DERIVED
+            return self.unknown
         held = Holder(name)
         self.names[name] = held
         return held
@@ -242,6 +251,7 @@ class FieldState:
     def close(self, names: dict[str, Holder]) -> None:
         self.names = names
         self.closed = True
+        self.unknown = DERIVED
 
     def rename(self, old: str, new: str) -> None:
         if "*" in old:
@@ -312,6 +322,7 @@ class SearchConverter:
         self.derived_filters = 0
         self.skipped: list[str] = []
         self.joined: list[Node] = []  # the filters of join/append subsearches
+        self.emitted: set[int] = set()  # requirements (Holder.requires) already in the rule
 
     # -- positions ---------------------------------------------------------------------------------
 
@@ -507,18 +518,21 @@ class SearchConverter:
             elif item.kind == "regex":
                 clauses.append(self.regex_node(item.tree, state))  # type: ignore[arg-type]
             elif item.kind != "from":
-                self.other(command, state, read=bool(item.subsearches))
+                clauses.extend(self.other(command, state, read=bool(item.subsearches)))
             for sub in item.subsearches:
                 node = simplify(all_of([c for c in self.run(sub) if not isinstance(c, str)]))
                 if node is not None:
                     self.joined.append(node)
         return clauses
 
-    def other(self, command: spl.Command, state: FieldState, *, read: bool = False) -> None:
+    def other(self, command: spl.Command, state: FieldState, *, read: bool = False) -> list[Node]:
         """Field bookkeeping of the commands that do not filter (``read``: its subsearches were
-        read as their own pipelines; their output fields still count as derived here)."""
+        read as their own pipelines; their output fields still count as derived here). Returns
+        the conditions a ``stats ... by`` imposes (a by field must exist)."""
         name = command.name
         args = command.args
+        if name in SUBSEARCH_COMMANDS or name in ("inputlookup", "rest", "summary"):
+            state.unknown = DERIVED
         if "[" in args and name not in ("foreach",):
             masked, spans = spl.mask_subsearches(args)
             if spans:
@@ -534,7 +548,8 @@ class SearchConverter:
                 state.rename(old, new)
         elif name in ("stats", "chart", "timechart", "sistats", "geostats"):
             aggregations, by = _stats_args(args)
-            self.aggregate(state, aggregations, by, keep=False)
+            # stats drops events without a by field; chart/timechart keep them (usenull)
+            return self.aggregate(state, aggregations, by, keep=False, drops=name == "stats")
         elif name in ("eventstats", "streamstats"):
             aggregations, _by = _stats_args(args)
             for function, _argument, alias in aggregations:
@@ -550,18 +565,11 @@ class SearchConverter:
         elif name == "eval":
             self.eval_assignments(command, args, state)
         elif name == "rex":
-            target = re.search(r"\bfield\s*=\s*(\"[^\"]*\"|[^\s]+)", args)
-            if re.search(r"\bmode\s*=\s*sed\b", args) and target:
-                state.set(spl.unescape(target.group(1).strip('"')), DERIVED)
-            for group in re.findall(r"\(\?P?<([A-Za-z_][\w]*)>", args):
-                state.set(group, DERIVED)
+            self.rex(command, args, state)
         elif name == "lookup":
-            outputs = re.split(r"\bOUTPUT(?:NEW)?\b", args, maxsplit=1, flags=re.IGNORECASE)
-            if len(outputs) < 2:
-                state.opaque = True
-            else:
-                for output in _output_names(outputs[1]):
-                    state.set(output, DERIVED)
+            self.lookup(command, args, state)
+        elif name == "fillnull":
+            state.filled = True
         elif name in ("inputlookup", "rest", "makeresults", "metadata", "dbinspect", "summary"):
             state.close({})
             state.opaque = True
@@ -601,6 +609,71 @@ class SearchConverter:
             pass  # an unexpanded macro used as a command: already noted
         else:
             self.skipped.append(name)
+        return []
+
+    def rex(self, command: spl.Command, args: str, state: FieldState) -> None:
+        """``rex field=F "(?<name>...)"``: each group exists only where the regex matches F."""
+        target = re.search(r"\bfield\s*=\s*(\"[^\"]*\"|[^\s]+)", args)
+        source = spl.unescape(target.group(1).strip('"')) if target else "_raw"
+        if re.search(r"\bmode\s*=\s*sed\b", args):
+            state.set(source, DERIVED)
+            return
+        pattern = None
+        for match in re.finditer(r'"(?:[^"\\]|\\.)*"', args):
+            pattern = match
+        requires: Node | None = None
+        if pattern is not None:
+            holder = Holder("_raw") if source == "_raw" else state.resolve(source)
+            regex = spl.unescape(pattern.group(0)[1:-1])
+            if holder.source is not None and not holder.folded:
+                requires = self.predicate(
+                    holder.source,
+                    "regex_match",
+                    regex,
+                    command.args_start + pattern.start(),
+                    how="rex",
+                    cased=True,
+                    raw_value=regex,
+                )
+            else:
+                requires = holder.requires
+        for group in re.findall(r"\(\?P?<([A-Za-z_][\w]*)>", args):
+            state.set(group, Holder(None, requires=requires))
+
+    def lookup(self, command: spl.Command, args: str, state: FieldState) -> None:
+        """``lookup NAME field [AS event_field] ... OUTPUT[NEW] out [AS alias]``: an output exists
+        only for events whose input fields are in the lookup (``in_list``, value: its name)."""
+        keyword = re.search(r"\bOUTPUT(?:NEW)?\b", args, re.IGNORECASE)
+        inputs = args[: keyword.start()] if keyword else args
+        words = [w for w in _words(inputs) if w != ","]
+        while words and "=" in words[0]:
+            words.pop(0)  # options: update=true, local=true
+        required: list[Node] = []
+        if words:
+            table, position = words[0], command.args_start + _word_offset(args, words[0])
+            for event_field in _lookup_inputs(words[1:]):
+                holder = state.resolve(event_field)
+                if holder.source is not None:
+                    required.append(
+                        self.predicate(
+                            holder.source,
+                            "in_list",
+                            table,
+                            position,
+                            how="lookup",
+                            cased=True,
+                            raw_value=table,
+                        )
+                    )
+                elif holder.requires is not None:
+                    required.append(holder.requires)
+        output = Holder(None, requires=all_of(required))
+        if keyword is None:
+            state.opaque = True  # every column of the lookup may be an output
+            state.unknown = output
+            return
+        for name in _output_names(args[keyword.end() :]):
+            state.set(name, output)
 
     def keep_fields(self, args: str, state: FieldState, name: str) -> None:
         words = [w.strip('"') for w in _words(args) if w != ","]
@@ -628,12 +701,21 @@ class SearchConverter:
         by: list[str],
         *,
         keep: bool,
-    ) -> None:
+        drops: bool = False,
+    ) -> list[Node]:
+        """Close the state on the aggregation's outputs; with ``drops`` (``stats``), the
+        conditions under which every by field exists."""
         names: dict[str, Holder] = dict(state.names) if keep else {}
+        required: list[Node] = []
         for name in by:
             if name.lower() in ("span", "by") or "=" in name:
                 continue
             names[name] = state.resolve(name)
+            requires = names[name].requires
+            # rex groups share one requirement; a filter may have said it already
+            needed = drops and not state.filled and requires is not None
+            if needed and id(requires) not in self.emitted:
+                required.append(self.require(requires))  # type: ignore[arg-type]
         for function, argument, alias in aggregations:
             output = alias or (f"{function}({argument})" if argument else function)
             if (
@@ -646,6 +728,7 @@ class SearchConverter:
             else:
                 names[output] = DERIVED
         state.close(names)
+        return required
 
     def eval_assignments(self, command: spl.Command, args: str, state: FieldState) -> None:
         try:
@@ -663,7 +746,63 @@ class SearchConverter:
         if expression.kind == "call" and expression.value in FOLDING and len(expression.args) == 1:
             inner = self.alias_of(expression.args[0], state)
             return Holder(inner.source, True) if inner.source else DERIVED
+        if expression.kind == "call" and expression.value == "coalesce" and expression.args:
+            # coalesce of lookup outputs (two lists for one field) exists when either does
+            held = [self.alias_of(arg, state) for arg in expression.args]
+            if all(h.source is None and h.requires is not None for h in held):
+                return Holder(None, requires=any_of([h.requires for h in held]))  # type: ignore[misc]
         return DERIVED
+
+    def inputlookup_list(self, position: int, state: FieldState) -> Node | None:
+        """``[| inputlookup NAME | rename a AS F | table F]`` in a search: Splunk expands it to
+        ``F=v1 OR F=v2 ...`` over the lookup's rows, so F is in list NAME. None for other
+        subsearches, or when the columns returned are not named."""
+        text = self.expansion.text
+        _masked, spans = spl.mask_subsearches(text[position:])
+        if not spans:
+            return None
+        try:
+            commands = spl.split_subsearch(text[position:], spans[0], position)
+        except spl.SplSyntaxError:
+            return None
+        if not commands or commands[0].name != "inputlookup":
+            return None
+        words = [w for w in _words(commands[0].args) if "=" not in w and w != ","]
+        if not words:
+            return None
+        table = _unquote(words[0])
+        columns: list[str] | None = None
+        for command in commands[1:]:
+            if command.name == "rename" and columns is not None:
+                renames = dict(_rename_pairs(command.args))
+                columns = [renames.get(column, column) for column in columns]
+            elif command.name == "rename":
+                continue
+            elif command.name in ("table", "fields"):
+                named = [_unquote(w) for w in _words(command.args) if w not in (",", "+")]
+                if named and named[0] != "-":
+                    columns = named
+            elif command.name not in ("dedup", "search", "where", "head", "sort", "format"):
+                return None
+        if not columns or any("*" in column for column in columns):
+            return None
+        found: list[Node] = []
+        for column in columns:
+            holder = state.resolve(column)
+            if holder.source is None:
+                return None
+            found.append(
+                self.predicate(
+                    holder.source,
+                    "in_list",
+                    table,
+                    commands[0].args_start + _word_offset(commands[0].args, words[0]),
+                    how="inputlookup",
+                    cased=True,
+                    raw_value=table,
+                )
+            )
+        return all_of(found)
 
     # -- search expressions ------------------------------------------------------------------------
 
@@ -680,8 +819,11 @@ class SearchConverter:
         if self.term_source(term) is not None:
             return TRUE
         if term.kind == "subsearch":
-            self.notes.append(f"subsearch (line {self.line(term.position)}) skipped")
-            return UNKNOWN
+            listed = self.inputlookup_list(term.position, state)
+            if listed is None:
+                self.notes.append(f"subsearch (line {self.line(term.position)}) skipped")
+                return UNKNOWN
+            return listed
         if term.kind == "macro":
             return UNKNOWN
         if term.kind == "keyword":
@@ -701,6 +843,8 @@ class SearchConverter:
         else:
             holder = state.resolve(term.field)
         if holder.source is None:
+            if holder.requires is not None:  # any test on it needs the value to exist
+                return self.require(holder.requires)
             self.derived_filters += 1
             return UNKNOWN
         if term.kind == "in":
@@ -764,6 +908,9 @@ class SearchConverter:
 
     def eval_node(self, node: spl.EvalNode, state: FieldState) -> Result:
         kind = node.kind
+        required = self.eval_required(node, state)
+        if required is not None:
+            return required
         if kind in ("and", "or"):
             return _combine(kind, [self.eval_node(arg, state) for arg in node.args])
         if kind == "not":
@@ -780,6 +927,37 @@ class SearchConverter:
         if kind == "string" and node.value.lower() == "true":
             return UNKNOWN
         return UNKNOWN
+
+    def eval_required(self, node: spl.EvalNode, state: FieldState) -> Node | None:
+        """A test on a value that exists only under a condition on the source events (a rex
+        group, a lookup output): that condition (negated for ``isnull``). A null value fails
+        every eval comparison, so ``y="true"`` and ``y!="false"`` both need it."""
+        subject: spl.EvalNode | None = None
+        if node.kind == "compare":
+            left, right = node.args
+            if right.kind in ("string", "number"):
+                subject = left
+            elif left.kind in ("string", "number"):
+                subject = right
+        elif node.kind in ("like", "in", "not_in"):
+            subject = node.args[0]
+        elif node.kind == "call" and node.args:
+            if node.value in ("isnotnull", "isnull", "like", "match", "in"):
+                subject = node.args[0]
+            elif node.value == "cidrmatch" and len(node.args) == 2:
+                subject = node.args[1]
+        if subject is None or subject.kind != "field":
+            return None
+        holder = state.resolve(subject.value)
+        if holder.source is not None or holder.requires is None:
+            return None
+        required = self.require(holder.requires)
+        return Not(required) if node.kind == "call" and node.value == "isnull" else required
+
+    def require(self, requires: Node) -> Node:
+        """A copy of a holder's requirement for the rule's tree (each use is its own node)."""
+        self.emitted.add(id(requires))
+        return copy.deepcopy(requires)
 
     def eval_field(self, node: spl.EvalNode, state: FieldState) -> Holder | None:
         """The source field an eval operand reads, or None (literal, derived, computed)."""
@@ -1071,6 +1249,7 @@ def _combine(op: str, items: list[Result]) -> Result:
     if op == "not":
         return _negate(items[0])
     nodes: list[Node] = []
+    seen: set[tuple[object, ...]] = set()
     for item in items:
         if item == TRUE:
             if op == "or":
@@ -1080,6 +1259,13 @@ def _combine(op: str, items: list[Result]) -> Result:
             if op == "or":
                 return UNKNOWN
             continue
+        if isinstance(
+            item, Predicate
+        ):  # one requirement tested twice (a=.x OR a=.y on a rex group)
+            key = (item.field, item.operator, item.value, item.line, item.column, item.how)
+            if key in seen:
+                continue
+            seen.add(key)
         nodes.append(item)  # type: ignore[arg-type]
     if not nodes:
         if op == "or":
@@ -1214,6 +1400,25 @@ def _stats_args(args: str) -> tuple[list[tuple[str, str, str | None]], list[str]
             index += 1
         aggregations.append((function.lower(), _unquote(argument), alias))
     return aggregations, by
+
+
+def _word_offset(text: str, word: str) -> int:
+    found = re.search(r"(?<![\w.])" + re.escape(word) + r"(?![\w.])", text)
+    return found.start() if found else 0
+
+
+def _lookup_inputs(words: list[str]) -> list[str]:
+    """The event fields of a lookup's input list: ``lookup_field [AS event_field]`` pairs."""
+    fields: list[str] = []
+    index = 0
+    while index < len(words):
+        if index + 2 < len(words) and words[index + 1].lower() == "as":
+            fields.append(_unquote(words[index + 2]))
+            index += 3
+        else:
+            fields.append(_unquote(words[index]))
+            index += 1
+    return fields
 
 
 def _output_names(text: str) -> list[str]:
