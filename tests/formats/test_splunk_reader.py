@@ -203,13 +203,13 @@ def test_a_lookup_used_as_a_filter_is_an_in_list_test_on_its_input_field(content
     rule = detection(
         content,
         "| tstats count from datamodel=Endpoint.Processes by Processes.dest Processes.process_name "
-        "| `drop_dm_object_name(Processes)` | `is_nirsoft_software_macro` | `t_filter`",
+        '| `drop_dm_object_name("Processes")` | `is_nirsoft_software_macro` | `t_filter`',
     )
     assert keys(rule.predicates()) == [("process.name", "in_list", "is_nirsoft_software")]
     (predicate,) = rule.predicates()
     assert (predicate.field, predicate.how, predicate.raw_value) == (
         "Processes.process_name",
-        "lookup",
+        "in lookup",
         "is_nirsoft_software",
     )
     rule = detection(

@@ -660,7 +660,7 @@ class SearchConverter:
                             "in_list",
                             table,
                             position,
-                            how="lookup",
+                            how="in lookup",
                             cased=True,
                             raw_value=table,
                         )
@@ -797,7 +797,7 @@ class SearchConverter:
                     "in_list",
                     table,
                     commands[0].args_start + _word_offset(commands[0].args, words[0]),
-                    how="inputlookup",
+                    how="in inputlookup",
                     cased=True,
                     raw_value=table,
                 )
@@ -1341,8 +1341,10 @@ def _datamodel_of(command: spl.Command) -> str | None:
     return match.group(1) if match else None
 
 
+#: A word of a non-filtering command. A quoted part may run on (``"Processes".*``, what
+#: ``drop_dm_object_name("Processes")`` expands to).
 _WORD = re.compile(
-    r"\"(?:[^\"\\]|\\.)*\"|'[^']*'|\((?:[^()\"]|\"(?:[^\"\\]|\\.)*\"|\([^()]*\))*\)|,|[^\s,(\"']+(?:\((?:[^()\"]|\"(?:[^\"\\]|\\.)*\"|\([^()]*\))*\))?"
+    r"\"(?:[^\"\\]|\\.)*\"[^\s,(\"']*|'[^']*'|\((?:[^()\"]|\"(?:[^\"\\]|\\.)*\"|\([^()]*\))*\)|,|[^\s,(\"']+(?:\((?:[^()\"]|\"(?:[^\"\\]|\\.)*\"|\([^()]*\))*\))?"
 )
 
 
