@@ -276,3 +276,60 @@ def test_rex_group_required_by_a_later_filter_or_stats_by_is_a_regex_on_its_fiel
         "| search ext=.stubbin OR ext=.satoshi | `t_filter`",
     )
     assert keys(rule.predicates()) == [("file.name", "regex_match", "(?<ext>\\.[^\\.]+)$")]
+
+
+def test_exclusion_fix_names_the_field_as_the_search_does_at_its_end(content: Path) -> None:
+    """Raw Sysmon: the raw field (a name exclusion on the path field it carries); tstats: the
+    name at the end of the pipeline, prefixed or not; a field no longer carried: no line."""
+    name_fix = ExclusionFix(
+        "Processes.process_name", "process.name", "eq", "aurora-agent.exe", "aurora-agent.exe"
+    )
+    raw = detection(
+        content,
+        "`sysmon` EventCode=10 TargetImage=*\\\\lsass.exe "
+        "| stats count by dest SourceImage TargetImage | `t_filter`",
+    )
+    snippet = SplunkReader().exclusion_snippet(raw, [name_fix])
+    assert snippet == '| search NOT SourceImage="*\\\\aurora-agent.exe"'
+    parent = ExclusionFix(
+        "Processes.parent_process_name", "process.parent.name", "eq", "svchost.exe", "svchost.exe"
+    )
+    prefixed = detection(
+        content,
+        "| tstats count from datamodel=Endpoint.Processes where Processes.process_name=net.exe "
+        "by Processes.dest Processes.parent_process_name | `t_filter`",
+    )
+    assert (
+        SplunkReader().exclusion_snippet(prefixed, [parent])
+        == '| search NOT Processes.parent_process_name="svchost.exe"'
+    )
+    renamed = detection(
+        content,
+        "| tstats count from datamodel=Endpoint.Processes where Processes.process_name=net.exe "
+        "by Processes.dest Processes.parent_process_name | `drop_dm_object_name(Processes)` "
+        "| rename parent_process_name as parent | `t_filter`",
+    )
+    assert (
+        SplunkReader().exclusion_snippet(renamed, [parent]) == '| search NOT parent="svchost.exe"'
+    )
+    assert SplunkReader().exclusion_snippet(renamed, [name_fix]) is None  # aggregated away
+
+
+def test_exclusion_fix_value_drops_a_peer_displays_spl_escapes_and_wildcards(
+    content: Path,
+) -> None:
+    rule = detection(
+        content,
+        "`sysmon` EventCode=7 ImageLoaded=*\\\\evil.dll | stats count by dest ImageLoaded | `t_filter`",
+    )
+    fix = ExclusionFix(
+        "ImageLoaded",
+        "dll.path",
+        "starts_with",
+        "?:\\windows\\system32\\",
+        "C:\\\\Windows\\\\System32\\\\*",
+    )
+    assert (
+        SplunkReader().exclusion_snippet(rule, [fix])
+        == '| search NOT ImageLoaded="C:\\\\Windows\\\\System32\\\\*"'
+    )

@@ -323,6 +323,7 @@ class SearchConverter:
         self.skipped: list[str] = []
         self.joined: list[Node] = []  # the filters of join/append subsearches
         self.emitted: set[int] = set()  # requirements (Holder.requires) already in the rule
+        self.final_state = FieldState()
 
     # -- positions ---------------------------------------------------------------------------------
 
@@ -389,6 +390,7 @@ class SearchConverter:
         anchor = self.exclusion_anchor(parsed)
         if anchor:
             extra["exclusion_anchor"] = anchor
+        extra["fix_fields"], extra["fix_fields_open"] = self.fix_fields(self.final_state)
         if self.derived_filters:
             extra["filters_on_derived_fields"] = self.derived_filters
         platforms = sorted({row.platform for row in sources.rows if row.platform})
@@ -490,6 +492,22 @@ class SearchConverter:
                 sources.rows.append(row)
         return sources
 
+    def fix_fields(self, state: FieldState) -> tuple[dict[str, str], bool]:
+        """Canonical field -> the name that holds that source field at the end of the pipeline,
+        where an exclusion line (``| search NOT ...``) goes: ``parent_process_name`` after
+        ``drop_dm_object_name``, ``Processes.parent_process_name`` without it, ``SourceImage`` in
+        a raw Sysmon search. ``open``: no aggregation closed the fields, so any source field still
+        has its own name."""
+        names: dict[str, str] = {}
+        for name, holder in state.names.items():
+            if holder.source is None or holder.folded:
+                continue
+            owner = self.fields.owner(holder.source, self.scopes)
+            canonical = owner.canonical(holder.source, self.scopes)
+            if canonical not in names or name == holder.source:
+                names[canonical] = name
+        return names, not state.closed and not state.opaque
+
     def scopes_of(self, sources: _Sources) -> tuple[str, ...]:
         scopes: list[str] = []
         for datamodel in sources.datamodels:
@@ -504,6 +522,7 @@ class SearchConverter:
 
     def run(self, parsed: list[Parsed]) -> list[Result]:
         state = FieldState()
+        self.final_state = state  # the main pipeline's runs last: its state at the end stays
         clauses: list[Result] = []
         for item in parsed:
             command = item.command
