@@ -333,3 +333,68 @@ def test_exclusion_fix_value_drops_a_peer_displays_spl_escapes_and_wildcards(
         SplunkReader().exclusion_snippet(rule, [fix])
         == '| search NOT ImageLoaded="C:\\\\Windows\\\\System32\\\\*"'
     )
+
+
+def test_an_eval_if_flag_tested_later_is_its_condition(content: Path) -> None:
+    """``eval x=if(cond, 1, 0) | where x=1`` is cond; ``x=0`` its negation; only exact conditions."""
+    rule = detection(
+        content,
+        "| tstats count from datamodel=Certificates.All_Certificates "
+        "by All_Certificates.SSL.ssl_issuer_email_domain | `drop_dm_object_name(All_Certificates.SSL)` "
+        '| eval punycode=if(like(ssl_issuer_email_domain, "%xn--%"), 1, 0) | where punycode=1 '
+        "| `t_filter`",
+    )
+    assert [(p.field, p.operator, p.value) for p in rule.indicators()] == [
+        ("All_Certificates.SSL.ssl_issuer_email_domain", "contains", "xn--")
+    ]
+    rule = detection(
+        content,
+        "| tstats count from datamodel=Endpoint.Processes by Processes.process_name "
+        '| `drop_dm_object_name(Processes)` | eval endExe=if(substr(process_name, -4) == ".exe", 1, 0) '
+        '| eval signed=if(match(process_name, "^svc"), "yes", "no") | search endExe=1 signed="no" '
+        "| `t_filter`",
+    )
+    assert keys(rule.indicators()) == [("process.name", "ends_with", ".exe")]
+    assert keys(rule.exclusions()) == [("process.name", "regex_match", "^svc")]
+    # a condition on a derived value is not read
+    rule = detection(
+        content,
+        "`sysmon` EventCode=1 | stats count by Image | eval many=if(count > 5, 1, 0) "
+        "| where many=1 | `t_filter`",
+    )
+    assert keys(rule.predicates()) == [("event.code", "eq", "1")]
+
+
+def test_an_inner_join_key_from_a_rex_group_requires_the_regex(content: Path) -> None:
+    rule = detection(
+        content,
+        '| from datamodel Web.Web | rex field=_raw max_match=0 "jndi:(?<proto>\\\\w+)://(?<host>[\\\\w.]+)" '
+        "| join host type=inner [| tstats count from datamodel=Network_Traffic.All_Traffic "
+        "by All_Traffic.dest | rename All_Traffic.dest AS host] | `t_filter`",
+    )
+    assert keys(rule.predicates()) == [
+        ("_raw", "regex_match", "jndi:(?<proto>\\w+)://(?<host>[\\w.]+)")
+    ]
+    left = detection(
+        content,
+        '| from datamodel Web.Web | rex field=_raw "jndi:(?<host>[\\\\w.]+)" '
+        "| join type=left host [| tstats count from datamodel=Network_Traffic.All_Traffic "
+        "by All_Traffic.dest | rename All_Traffic.dest AS host] | `t_filter`",
+    )
+    assert left.expression is None
+
+
+def test_where_not_on_a_lookup_output_still_needs_the_lookup_match(content: Path) -> None:
+    """In eval a null fails ``NOT y="x"`` too; in search ``NOT y=x`` keeps events without y."""
+    where = detection(
+        content,
+        "`sysmon` EventCode=1 | lookup tools name AS Image OUTPUT kind "
+        '| where NOT kind="benign" | `t_filter`',
+    )
+    assert keys(where.indicators())[-1] == ("process.executable", "in_list", "tools")
+    search = detection(
+        content,
+        "`sysmon` EventCode=1 | lookup tools name AS Image OUTPUT kind "
+        '| search NOT kind="benign" | `t_filter`',
+    )
+    assert keys(search.exclusions()) == [("process.executable", "in_list", "tools")]

@@ -213,11 +213,14 @@ class Holder:
     ``requires``: for a derived value, what the source events must satisfy for it to exist at all
     (a ``rex`` group: its regex matches the field it reads; a lookup output: the input field is in
     the lookup). A filter that needs the value (``y=*``, ``isnotnull(y)``, ``y="true"``,
-    ``stats ... by y``) is that condition on the source fields."""
+    ``stats ... by y``) is that condition on the source fields.
+    """
 
     source: str | None
     folded: bool = False
     requires: Node | None = None
+    #: ``eval x=if(cond, A, B)`` with literal A != B: (cond, A, B), so ``x=A`` is cond
+    flag: tuple[Node, str, str] | None = None
 
 
 DERIVED = Holder(None)
@@ -324,6 +327,8 @@ class SearchConverter:
         self.joined: list[Node] = []  # the filters of join/append subsearches
         self.emitted: set[int] = set()  # requirements (Holder.requires) already in the rule
         self.final_state = FieldState()
+        # requirement copies in the tree (an eval NOT keeps them)
+        self.required_nodes: set[int] = set()
 
     # -- positions ---------------------------------------------------------------------------------
 
@@ -562,6 +567,8 @@ class SearchConverter:
                     )
                 state.opaque = True
                 args = masked
+        if name == "join":
+            return self.join_keys(args, state)
         if name == "rename":
             for old, new in _rename_pairs(args):
                 state.rename(old, new)
@@ -629,6 +636,22 @@ class SearchConverter:
         else:
             self.skipped.append(name)
         return []
+
+    def join_keys(self, masked: str, state: FieldState) -> list[Node]:
+        """An inner join keeps only events that have every join field: a key that exists only
+        under a condition (a rex group) makes that condition part of the rule."""
+        words = [w for w in _words(masked.split("[", 1)[0]) if w != ","]
+        options = {
+            w.split("=", 1)[0].lower(): w.split("=", 1)[1].lower() for w in words if "=" in w
+        }
+        if options.get("type", "inner") not in ("inner",):
+            return []
+        required: list[Node] = []
+        for word in words:
+            holder = state.resolve(_unquote(word)) if "=" not in word else DERIVED
+            if holder.requires is not None and id(holder.requires) not in self.emitted:
+                required.append(self.require(holder.requires))
+        return required
 
     def rex(self, command: spl.Command, args: str, state: FieldState) -> None:
         """``rex field=F "(?<name>...)"``: each group exists only where the regex matches F."""
@@ -765,6 +788,15 @@ class SearchConverter:
         if expression.kind == "call" and expression.value in FOLDING and len(expression.args) == 1:
             inner = self.alias_of(expression.args[0], state)
             return Holder(inner.source, True) if inner.source else DERIVED
+        if expression.kind == "call" and expression.value == "if" and len(expression.args) == 3:
+            condition, then, otherwise = expression.args
+            literals = ("string", "number")
+            if then.kind in literals and otherwise.kind in literals:
+                yes, no = _literal(then), _literal(otherwise)
+                exact = yes != no and self.exact(condition, state)
+                tested = self.eval_node(condition, state) if exact else UNKNOWN
+                if not isinstance(tested, str):
+                    return Holder(None, flag=(tested, yes, no))
         if expression.kind == "call" and expression.value == "coalesce" and expression.args:
             # coalesce of lookup outputs (two lists for one field) exists when either does
             held = [self.alias_of(arg, state) for arg in expression.args]
@@ -864,6 +896,8 @@ class SearchConverter:
         if holder.source is None:
             if holder.requires is not None:  # any test on it needs the value to exist
                 return self.require(holder.requires)
+            if holder.flag is not None and term.kind == "compare" and len(term.values) == 1:
+                return _flag_test(holder.flag, term.operator, _literal_text(term.values[0].text))
             self.derived_filters += 1
             return UNKNOWN
         if term.kind == "in":
@@ -933,7 +967,10 @@ class SearchConverter:
         if kind in ("and", "or"):
             return _combine(kind, [self.eval_node(arg, state) for arg in node.args])
         if kind == "not":
-            return _negate(self.eval_node(node.args[0], state))
+            child = self.eval_node(node.args[0], state)
+            if id(child) in self.required_nodes:  # null fails `NOT y="x"` too: still required
+                return child
+            return _negate(child)
         if kind == "compare":
             return self.eval_compare(node, state)
         if kind == "like":
@@ -946,6 +983,65 @@ class SearchConverter:
         if kind == "string" and node.value.lower() == "true":
             return UNKNOWN
         return UNKNOWN
+
+    def exact(self, node: spl.EvalNode, state: FieldState) -> bool:
+        """Whether an eval condition is read exactly (every test on a source field, against
+        literals): only then may ``if(cond, A, B)`` stand for cond and its negation."""
+        literal = ("string", "number")
+        if node.kind in ("and", "or", "not"):
+            return all(self.exact(arg, state) for arg in node.args)
+        if node.kind == "compare":
+            left, right = node.args
+            subject = left if right.kind in literal else right if left.kind in literal else None
+            if subject is not None and subject.kind == "call" and subject.value == "substr":
+                subject = subject.args[0] if subject.args else None
+            return subject is not None and self.exact_field(subject, state)
+        if node.kind in ("like", "in", "not_in") or (
+            node.kind == "call" and node.value in ("match", "like", "in", "isnull", "isnotnull")
+        ):
+            first, rest = node.args[0] if node.args else None, node.args[1:]
+            return (
+                first is not None
+                and self.exact_field(first, state)
+                and all(arg.kind in literal for arg in rest)
+            )
+        return False
+
+    @staticmethod
+    def exact_field(node: spl.EvalNode, state: FieldState) -> bool:
+        if node.kind == "call" and node.value in FOLDING and len(node.args) == 1:
+            node = node.args[0]
+        return node.kind == "field" and state.resolve(node.value).source is not None
+
+    def substr_compare(
+        self, call: spl.EvalNode, literal: spl.EvalNode, state: FieldState
+    ) -> Result:
+        """``substr(f, -4) == ".exe"`` is ``f`` ends with ``.exe``; ``substr(f, 1, 2) == "MZ"``
+        starts with it (SPL counts from 1)."""
+        args = call.args
+        if call.value != "substr" or len(args) not in (2, 3):
+            return UNKNOWN
+        holder = self.eval_field(args[0], state)
+        numbers = [arg.value for arg in args[1:] if arg.kind == "number"]
+        negative = len(args) == 2 and args[1].kind == "neg" and args[1].args[0].kind == "number"
+        length = len(literal.value)
+        if holder is None or holder.source is None or not literal.value:
+            return UNKNOWN
+        if negative and args[1].args[0].value == str(length):
+            operator = "ends_with"
+        elif len(numbers) == 2 and numbers == ["1", str(length)]:
+            operator = "starts_with"
+        else:
+            return UNKNOWN
+        return self.predicate(
+            holder.source,
+            operator,
+            literal.value,
+            literal.position,
+            how="substr",
+            cased=not holder.folded,
+            raw_value=literal.value,
+        )
 
     def eval_required(self, node: spl.EvalNode, state: FieldState) -> Node | None:
         """A test on a value that exists only under a condition on the source events (a rex
@@ -968,6 +1064,9 @@ class SearchConverter:
         if subject is None or subject.kind != "field":
             return None
         holder = state.resolve(subject.value)
+        if holder.flag is not None and node.kind == "compare":
+            literal = node.args[1] if subject is node.args[0] else node.args[0]
+            return _flag_test(holder.flag, node.value, _literal(literal))
         if holder.source is not None or holder.requires is None:
             return None
         required = self.require(holder.requires)
@@ -976,7 +1075,9 @@ class SearchConverter:
     def require(self, requires: Node) -> Node:
         """A copy of a holder's requirement for the rule's tree (each use is its own node)."""
         self.emitted.add(id(requires))
-        return copy.deepcopy(requires)
+        node = copy.deepcopy(requires)
+        self.required_nodes.add(id(node))
+        return node
 
     def eval_field(self, node: spl.EvalNode, state: FieldState) -> Holder | None:
         """The source field an eval operand reads, or None (literal, derived, computed)."""
@@ -998,6 +1099,8 @@ class SearchConverter:
     def eval_compare(self, node: spl.EvalNode, state: FieldState) -> Result:
         left, right = node.args
         operator = node.value
+        if operator in ("=", "==") and right.kind == "string" and left.kind == "call":
+            return self.substr_compare(left, right, state)
         holder = self.eval_field(left, state)
         literal = right
         if holder is None or literal.kind not in ("string", "number"):
@@ -1241,6 +1344,31 @@ class SearchConverter:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
+
+
+def _literal(node: spl.EvalNode) -> str:
+    return _literal_text(node.value if node.kind == "string" else canonical_number(node.value))
+
+
+def _literal_text(text: str) -> str:
+    """A literal for comparing flag values: numbers canonical, strings case-folded (search)."""
+    try:
+        return canonical_number(float(text)) if text.strip() else text
+    except ValueError:
+        return text.casefold()
+
+
+def _flag_test(flag: tuple[Node, str, str], operator: str, value: str) -> Result:
+    """``x=A`` / ``x!=B`` on ``x=if(cond, A, B)``: cond; ``x=B`` / ``x!=A``: not cond."""
+    condition, yes, no = flag
+    equal = operator in ("=", "==")
+    if operator not in ("=", "==", "!="):
+        return UNKNOWN
+    if value == yes:
+        return copy.deepcopy(condition) if equal else Not(copy.deepcopy(condition))
+    if value == no:
+        return Not(copy.deepcopy(condition)) if equal else copy.deepcopy(condition)
+    return UNKNOWN if equal else TRUE  # a value it never takes
 
 
 def _nested(parsed: list[Parsed]) -> Iterable[list[Parsed]]:
