@@ -398,3 +398,16 @@ def test_where_not_on_a_lookup_output_still_needs_the_lookup_match(content: Path
         '| search NOT kind="benign" | `t_filter`',
     )
     assert keys(search.exclusions()) == [("process.executable", "in_list", "tools")]
+
+
+def test_a_search_without_predicates_says_why(content: Path) -> None:
+    cases = {
+        "| tstats count from datamodel=Network_Resolution by DNS.query "
+        "| `drop_dm_object_name(DNS)` | apply dga_model | where dga_score > 0.5": "machine-learning",
+        "| tstats dc(Processes.dest) as hosts from datamodel=Endpoint.Processes "
+        "by Processes.process_name | search hosts < 10": "values the search computes",
+        "sourcetype=WinEventLog:DriverInventory | stats count by host Path": "by source only",
+    }
+    for search, why in cases.items():
+        rule = detection(content, search + " | `t_filter`")
+        assert rule.expression is None and why in rule.notes[-1], (search, rule.notes)

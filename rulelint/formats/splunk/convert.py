@@ -295,6 +295,7 @@ class Conversion:
     extra: dict[str, object]
     scopes: tuple[str, ...]
     platforms: list[str]
+    empty_reason: str = ""  # why there are no predicates, when there are none
 
 
 @dataclass(slots=True)
@@ -399,7 +400,22 @@ class SearchConverter:
         if self.derived_filters:
             extra["filters_on_derived_fields"] = self.derived_filters
         platforms = sorted({row.platform for row in sources.rows if row.platform})
-        return Conversion(expression, events, self.notes, extra, self.scopes, platforms)
+        reason = self.empty_reason([parsed, *subsearches]) if expression is None else ""
+        return Conversion(expression, events, self.notes, extra, self.scopes, platforms, reason)
+
+    def empty_reason(self, pipelines: list[list[Parsed]]) -> str:
+        """Why a search yields no predicates, for the coverage report and ``normalize``."""
+        names = {item.command.name for pipeline in pipelines for item in pipeline}
+        if names & {"apply", "fit"}:
+            return "it filters on a machine-learning model's output (apply/fit)"
+        if "mstats" in names:
+            return "it reads metrics (mstats) and filters only on their aggregates or baselines"
+        if self.derived_filters:
+            return (
+                "it filters only on values the search computes (aggregates such as count, eval "
+                "results, lookups or fields of derived values)"
+            )
+        return "it selects events by source only (an inventory or hunting search)"
 
     # -- parsing -----------------------------------------------------------------------------------
 
