@@ -6,7 +6,13 @@ predicates; the others only move field names around. A filter counts only on nam
 source-event values at its point of the pipeline: ``by`` fields of an aggregation, renames of source
 fields (``drop_dm_object_name``: ``process`` is ``Processes.process``), ``values()``/``latest()``
 of source fields, ``eval x=lower(field)``. It does not count on aggregate outputs (``count``),
-eval/rex/lookup outputs, or fields of a skipped subsearch.
+other eval results, or fields a join brings in. Some derived values still stand for a test on the
+source events, which is what a filter on them means: a ``rex`` group exists only where its regex
+matches (``regex_match``), a lookup output only for inputs in the lookup (``in_list``, also
+``[| inputlookup NAME | table F]``), ``eval x=if(cond, 1, 0)`` is 1 exactly where cond holds.
+
+The subsearches of ``join``/``append``/... are read as the rule's other event set: their own
+filters join the rule's under ``And(kind="join")`` and their sources add events.
 
 Terms that choose the *source* of the events (``index=``, ``sourcetype=``, ``source=``,
 ``eventtype=``, and every term inside a source macro such as `` `sysmon` ``) are not predicates:
