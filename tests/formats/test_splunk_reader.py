@@ -312,7 +312,22 @@ def test_exclusion_fix_names_the_field_as_the_search_does_at_its_end(content: Pa
     assert (
         SplunkReader().exclusion_snippet(renamed, [parent]) == '| search NOT parent="svchost.exe"'
     )
-    assert SplunkReader().exclusion_snippet(renamed, [name_fix]) is None  # aggregated away
+    # aggregated away: written for the tstats where clause, as the data model names it
+    user = ExclusionFix("user", "user.name", "eq", "SYSTEM", "SYSTEM")
+    assert SplunkReader().exclusion_snippet(renamed, [name_fix, user]) == (
+        'NOT Processes.process_name="aurora-agent.exe" NOT Processes.user="SYSTEM" '
+        '```at the end of the tstats where clause, before "by" (line 9)```'
+    )
+    fixed = detection(
+        content,
+        "| tstats count from datamodel=Endpoint.Processes where Processes.process_name=net.exe "
+        + SplunkReader().exclusion_snippet(renamed, [user])  # type: ignore[operator]
+        + " by Processes.dest Processes.parent_process_name | `t_filter`",
+        name="fixed",
+    )
+    assert keys(fixed.exclusions()) == [("user.name", "eq", "system")]
+    # a raw search that never names the field: no spelling to write it with
+    assert SplunkReader().exclusion_snippet(raw, [user]) is None
 
 
 def test_exclusion_fix_value_drops_a_peer_displays_spl_escapes_and_wildcards(

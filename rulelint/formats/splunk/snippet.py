@@ -5,8 +5,11 @@ their results, so each field is named as the search names it at that point: the 
 (``extra["fix_fields"]``) which name holds which source field at the end of the pipeline, e.g.
 ``parent_process_name`` after ``drop_dm_object_name(Processes)``, ``Processes.parent_process_name``
 without it, ``SourceImage`` in a raw Sysmon search. A field the pipeline no longer carries (an
-aggregation dropped it) cannot be filtered there: no line is written for it. Rules read without
-that record (older caches) fall back to the catalog's spelling, CIM prefix removed.
+aggregation dropped it) cannot be filtered there; it can in the first filtering command (the
+``tstats ... where`` clause, the leading search), so the term is written for that place, with the
+data model's own name (``Processes.parent_process_name``) and an SPL comment saying where it goes.
+Rules read without that record (older caches) fall back to the catalog's spelling, CIM prefix
+removed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Mapping
 from rulelint.formats.base import ExclusionFix
 from rulelint.formats.splunk.spl import unescape
 from rulelint.model import Rule
-from rulelint.vocab.fields import name_path_pairs
+from rulelint.vocab.fields import field_map, name_path_pairs
 
 #: CIM data-model nodes whose prefix ``drop_dm_object_name`` removes.
 CIM_NODES = frozenset(
@@ -96,11 +99,40 @@ def fix_field(fix: ExclusionFix, rule: Rule | None) -> tuple[str, str, str | Non
     return None
 
 
-def exclusion_term(fix: ExclusionFix, rule: Rule | None = None) -> str | None:
-    written = fix_field(fix, rule)
-    if written is None:
-        return None
-    field, operator, value = written
+def first_command_field(fix: ExclusionFix, rule: Rule) -> tuple[str, str, str | None] | None:
+    """The field as the first filtering command names it: the rule's own spelling when it tests
+    the field, else the data model's name (``Processes.x`` for ``Endpoint.Processes``)."""
+    value = display_value(fix)
+    path = name_path_pairs().get(fix.canonical_field)
+    for predicate in rule.predicates():
+        if predicate.canonical_field == fix.canonical_field and predicate.field:
+            return predicate.field, fix.operator, value
+    for predicate in rule.predicates():  # a name exclusion on the path field the search tests
+        if path and predicate.canonical_field == path and predicate.field and fix.operator == "eq":
+            return predicate.field, "ends_with", "\\" + (value or "")
+    datamodel = rule.extra.get("datamodel")
+    if isinstance(datamodel, str) and "." in datamodel:
+        node = datamodel.rsplit(".", 1)[1] + "."
+        for name in field_map("splunk").vendor_names(fix.canonical_field):
+            if name.startswith(node):
+                return name, fix.operator, value
+    return None  # a raw search that never names the field: its spelling is unknown
+
+
+def first_command_note(rule: Rule) -> str:
+    """An SPL comment saying where a term for the first filtering command goes."""
+    anchor = rule.extra.get("exclusion_anchor")
+    kind = anchor.get("kind") if isinstance(anchor, Mapping) else ""
+    line = anchor.get("line") if isinstance(anchor, Mapping) else None
+    place = {
+        "tstats-where": 'at the end of the tstats where clause, before "by"',
+        "tstats": 'in a where clause of the tstats command, before "by"',
+    }.get(str(kind), "at the end of the first search, before the first pipe")
+    return f"```{place}{f' (line {line})' if line else ''}```"
+
+
+def term(field: str, operator: str, value: str | None) -> str | None:
+    """``field="value"`` with the operator's wildcards, or a comparison; None if SPL has none."""
     if operator in WILDCARDS and value is not None:
         return f"{field}={_quote(WILDCARDS[operator].format(value))}"
     if operator in ("gt", "ge", "lt", "le") and value is not None:
@@ -111,8 +143,27 @@ def exclusion_term(fix: ExclusionFix, rule: Rule | None = None) -> str | None:
     return None
 
 
+def exclusion_term(fix: ExclusionFix, rule: Rule | None = None) -> str | None:
+    """The term for the ``| search NOT`` line, or None when the pipeline no longer has the field."""
+    written = fix_field(fix, rule)
+    return term(*written) if written is not None else None
+
+
 def exclusion_snippet(rule: Rule, fixes: list[ExclusionFix]) -> str | None:
-    terms = [term for term in (exclusion_term(f, rule) for f in fixes) if term]
-    if not terms:
-        return None
-    return "| search NOT " + " NOT ".join(terms)
+    at_end: list[str] = []
+    at_start: list[str] = []
+    for fix in fixes:
+        found = exclusion_term(fix, rule)
+        if found is not None:
+            at_end.append(found)
+            continue
+        written = first_command_field(fix, rule) if fix_field(fix, rule) is None else None
+        early = term(*written) if written is not None else None
+        if early is not None:
+            at_start.append(early)
+    lines = []
+    if at_start:
+        lines.append("NOT " + " NOT ".join(at_start) + " " + first_command_note(rule))
+    if at_end:
+        lines.append("| search NOT " + " NOT ".join(at_end))
+    return "\n".join(lines) or None
