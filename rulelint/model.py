@@ -22,6 +22,9 @@ OPERATORS: tuple[str, ...] = (
     "regex_match",
     "match",
     "cidr_match",
+    # the field's value is in a named list the rule does not carry (value: the list's name, e.g.
+    # a Splunk lookup table or ``inputlookup`` file): a real test, with unknown members
+    "in_list",
     "is_null",
     "is_not_null",
     "gt",

@@ -381,3 +381,54 @@ def test_fix_values_are_written_as_the_vendor_or_plainly() -> None:
     assert peer_display(peer, "kusto") == "C:\\ProgramData\\Defender\\"
     peer.displays = Counter({"?:\\\\ProgramData\\\\Defender\\\\*": 2})
     assert peer_display(peer, "kusto") == key[2]
+
+
+SPLUNK_DETECTION = """name: {name}
+id: {id}
+version: 1
+status: production
+type: TTP
+description: test
+data_source:
+- Sysmon EventID 1
+search: '{search}'
+how_to_implement: test
+known_false_positives: none
+tags:
+  mitre_attack_id:
+  - T1021.002
+"""
+
+
+def test_an_in_list_exclusion_is_reported_without_a_fix(tmp_path: Path) -> None:
+    """Peers exclude ``ParentImage`` in a lookup; the list's members are unknown, so no fix."""
+    root = tmp_path / "content"
+    write(
+        root / "macros" / "sysmon.yml",
+        "definition: sourcetype=XmlWinEventLog:Microsoft-Windows-Sysmon/Operational\nname: sysmon\n",
+    )
+    for index in range(6):
+        search = (
+            f"`sysmon` EventCode=1 Image=*\\\\net.exe CommandLine=*flag{index}* "
+            "| lookup allowed_parents parent AS ParentImage OUTPUT parent AS allowed "
+            "| where isnull(allowed) | stats count by Computer"
+        )
+        write(
+            root / "detections" / f"peer{index}.yml",
+            SPLUNK_DETECTION.format(
+                name=f"peer{index}", id=f"00000000-0000-4000-8000-00000000000{index}", search=search
+            ),
+        )
+    catalog = build(tmp_path, root)
+    rule = write(
+        tmp_path / "new" / "detections" / "new.yml",
+        SPLUNK_DETECTION.format(
+            name="new",
+            id="00000000-0000-4000-8000-000000000099",
+            search="`sysmon` EventCode=1 Image=*\\\\net.exe CommandLine=*other* | stats count by Computer",
+        ),
+    )
+    write(tmp_path / "new" / "macros" / "sysmon.yml", (root / "macros" / "sysmon.yml").read_text())
+    missing = [f for f in check(catalog, rule).findings if f.check == "missing-exclusion"]
+    assert [(f.operator, f.value) for f in missing] == [("in_list", "allowed_parents")]
+    assert missing[0].fix is None and missing[0].exclusion is None

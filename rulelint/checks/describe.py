@@ -18,6 +18,7 @@ OPERATOR_WORDS = {
     "regex_match": "matches regex",
     "match": "matches",
     "cidr_match": "in CIDR",
+    "in_list": "in list",
     "is_null": "is null",
     "is_not_null": "exists",
     "gt": ">",

@@ -44,6 +44,10 @@ from rulelint.settings import Settings
 from rulelint.vocab.events import categories as event_categories
 from rulelint.vocab.fields import name_path_pairs
 
+#: Operators whose value names a list the catalog does not hold (``in_list``: a Splunk lookup):
+#: an exclusion of that kind is reported, but no fix or edit is written for it.
+UNWRITABLE = frozenset({"in_list"})
+
 
 def covers(have: Key, want: Key) -> bool:
     """Whether exclusion ``have`` already excludes everything ``want`` would (same or broader)."""
@@ -242,12 +246,14 @@ class MissingExclusion(Check):
             shown = written(field, "", display, peer.key)
         techniques = ", ".join(sorted({page.split(".")[0] for page in context.pages}))
         reading = " or ".join(sorted(c.replace("_", " ") for c in categories))
-        exclusion = ExclusionFix(
+        exclusion: ExclusionFix | None = ExclusionFix(
             vendor_field, field, operator, value, display, fix_name(peer), vendor_how
         )
+        if operator in UNWRITABLE:
+            exclusion = None  # the finding stands; no reader can write it as a literal value
         fix = (
             context.reader.exclusion_snippet(rule, [exclusion])
-            if context.reader is not None
+            if context.reader is not None and exclusion is not None
             else None
         )
         message = (

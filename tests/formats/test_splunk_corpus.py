@@ -17,9 +17,10 @@ def test_detections_yield_predicates(corpora: Path) -> None:
         failed += bool(result.error)
         rules += len(result.rules)
         with_predicates += sum(r.expression is not None for r in result.rules)
-    # measured: 1,711 files, 9 unreadable searches, 1,622 of 1,702 rules with predicates
-    assert files == 1711 and failed <= 9
-    assert with_predicates / rules >= 0.95
+    # measured: 1,711 files, every search read, 1,675 of 1,711 rules with predicates (97.9 %);
+    # the 36 others filter on aggregates, metrics, ML output, len() or only pick a source
+    assert files == 1711 and failed == 0
+    assert with_predicates >= 1675
 
 
 def test_the_same_indicator_as_sigma(corpora: Path) -> None:

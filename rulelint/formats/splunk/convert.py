@@ -6,7 +6,13 @@ predicates; the others only move field names around. A filter counts only on nam
 source-event values at its point of the pipeline: ``by`` fields of an aggregation, renames of source
 fields (``drop_dm_object_name``: ``process`` is ``Processes.process``), ``values()``/``latest()``
 of source fields, ``eval x=lower(field)``. It does not count on aggregate outputs (``count``),
-eval/rex/lookup outputs, or fields of a skipped subsearch.
+other eval results, or fields a join brings in. Some derived values still stand for a test on the
+source events, which is what a filter on them means: a ``rex`` group exists only where its regex
+matches (``regex_match``), a lookup output only for inputs in the lookup (``in_list``, also
+``[| inputlookup NAME | table F]``), ``eval x=if(cond, 1, 0)`` is 1 exactly where cond holds.
+
+The subsearches of ``join``/``append``/... are read as the rule's other event set: their own
+filters join the rule's under ``And(kind="join")`` and their sources add events.
 
 Terms that choose the *source* of the events (``index=``, ``sourcetype=``, ``source=``,
 ``eventtype=``, and every term inside a source macro such as `` `sysmon` ``) are not predicates:
@@ -16,6 +22,7 @@ they and the data model of ``tstats`` select the event keys through
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import re
 from collections.abc import Callable, Iterable
@@ -53,8 +60,18 @@ def is_selector(field: str) -> bool:
     )
 
 
+#: Time bounds, not conditions on event content (``_time >= relative_time(now(), "-10m@m")``).
 TIME_FIELDS = frozenset(
-    {"earliest", "latest", "_index_earliest", "_index_latest", "starttime", "endtime", "timeformat"}
+    {
+        "earliest",
+        "latest",
+        "_index_earliest",
+        "_index_latest",
+        "starttime",
+        "endtime",
+        "timeformat",
+        "_time",
+    }
 )
 #: Aggregations whose output holds values of the field aggregated (so a filter on it is a filter on
 #: the source field); count/dc/sum/avg/min/max ... produce new values.
@@ -197,10 +214,19 @@ Alternative = tuple[frozenset[SourceRow], frozenset[tuple[str, str]]]
 
 @dataclass(frozen=True, slots=True)
 class Holder:
-    """What a field name holds: the source-event field (None: a derived value), case-folded or not."""
+    """What a field name holds: the source-event field (None: a derived value), case-folded or not.
+
+    ``requires``: for a derived value, what the source events must satisfy for it to exist at all
+    (a ``rex`` group: its regex matches the field it reads; a lookup output: the input field is in
+    the lookup). A filter that needs the value (``y=*``, ``isnotnull(y)``, ``y="true"``,
+    ``stats ... by y``) is that condition on the source fields.
+    """
 
     source: str | None
     folded: bool = False
+    requires: Node | None = None
+    #: ``eval x=if(cond, A, B)`` with literal A != B: (cond, A, B), so ``x=A`` is cond
+    flag: tuple[Node, str, str] | None = None
 
 
 DERIVED = Holder(None)
@@ -215,13 +241,15 @@ class FieldState:
         self.names: dict[str, Holder] = {}
         self.closed = False
         self.opaque = False
+        self.unknown = DERIVED  # what an unseen name holds once closed/opaque (a lookup's outputs)
+        self.filled = False  # after fillnull, `stats by` no longer drops events without a value
 
     def resolve(self, name: str) -> Holder:
         held = self.names.get(name)
         if held is not None:
             return held
         if self.closed or self.opaque:
-            return DERIVED
+            return self.unknown
         held = Holder(name)
         self.names[name] = held
         return held
@@ -232,6 +260,7 @@ class FieldState:
     def close(self, names: dict[str, Holder]) -> None:
         self.names = names
         self.closed = True
+        self.unknown = DERIVED
 
     def rename(self, old: str, new: str) -> None:
         if "*" in old:
@@ -252,11 +281,16 @@ class FieldState:
 # -- the converter -------------------------------------------------------------------------------------
 
 
+#: Commands whose ``[subsearch]`` is a second event set of the rule, read like the main search.
+SUBSEARCH_COMMANDS = frozenset({"join", "append", "appendcols", "union", "multisearch"})
+
+
 @dataclass(slots=True)
 class Parsed:
     kind: str  # search | stats | where | regex | from | other
     command: spl.Command
     tree: object = None
+    subsearches: list[list[Parsed]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -267,6 +301,7 @@ class Conversion:
     extra: dict[str, object]
     scopes: tuple[str, ...]
     platforms: list[str]
+    empty_reason: str = ""  # why there are no predicates, when there are none
 
 
 @dataclass(slots=True)
@@ -296,6 +331,11 @@ class SearchConverter:
         self.expansion: Expansion = Expansion("", [])
         self.derived_filters = 0
         self.skipped: list[str] = []
+        self.joined: list[Node] = []  # the filters of join/append subsearches
+        self.emitted: set[int] = set()  # requirements (Holder.requires) already in the rule
+        self.final_state = FieldState()
+        # requirement copies in the tree (an eval NOT keeps them)
+        self.required_nodes: set[int] = set()
 
     # -- positions ---------------------------------------------------------------------------------
 
@@ -324,10 +364,22 @@ class SearchConverter:
             raise RuleReadError("empty search", self.locate_original(0)[0])
         parsed = [self.parse(command) for command in commands]
         sources = self.collect_sources(parsed)
+        subsearches = list(_nested(parsed))
+        sub_sources = [self.collect_sources(sub) for sub in subsearches]
+        for other in sub_sources:
+            sources.datamodels.extend(other.datamodels)
+            sources.macros.extend(other.macros)
+            sources.selectors.extend(other.selectors)
+            sources.rows.extend(row for row in other.rows if row not in sources.rows)
         self.scopes = self.scopes_of(sources)
         clauses = self.run(parsed)
         expression = simplify(all_of([c for c in clauses if not isinstance(c, str)]))
+        if self.joined:  # each side's own filters; the join condition itself is no predicate
+            sides = [expression, *self.joined] if expression is not None else self.joined
+            expression = simplify(all_of(sides, "join"))
         events = self.events(parsed, sources)
+        for sub, other in zip(subsearches, sub_sources, strict=True):
+            events.extend(key for key in self.events(sub, other) if key not in events)
         extra: dict[str, object] = {}
         if sources.datamodels:
             extra["datamodel"] = (
@@ -350,10 +402,26 @@ class SearchConverter:
         anchor = self.exclusion_anchor(parsed)
         if anchor:
             extra["exclusion_anchor"] = anchor
+        extra["fix_fields"], extra["fix_fields_open"] = self.fix_fields(self.final_state)
         if self.derived_filters:
             extra["filters_on_derived_fields"] = self.derived_filters
         platforms = sorted({row.platform for row in sources.rows if row.platform})
-        return Conversion(expression, events, self.notes, extra, self.scopes, platforms)
+        reason = self.empty_reason([parsed, *subsearches]) if expression is None else ""
+        return Conversion(expression, events, self.notes, extra, self.scopes, platforms, reason)
+
+    def empty_reason(self, pipelines: list[list[Parsed]]) -> str:
+        """Why a search yields no predicates, for the coverage report and ``normalize``."""
+        names = {item.command.name for pipeline in pipelines for item in pipeline}
+        if names & {"apply", "fit"}:
+            return "it filters on a machine-learning model's output (apply/fit)"
+        if "mstats" in names:
+            return "it reads metrics (mstats) and filters only on their aggregates or baselines"
+        if self.derived_filters:
+            return (
+                "it filters only on values the search computes (aggregates such as count, eval "
+                "results, lookups or fields of derived values)"
+            )
+        return "it selects events by source only (an inventory or hunting search)"
 
     # -- parsing -----------------------------------------------------------------------------------
 
@@ -374,7 +442,22 @@ class SearchConverter:
             raise self.error(error) from None
         if name in ("from", "datamodel"):
             return Parsed("from", command, _datamodel_of(command))
+        if name in SUBSEARCH_COMMANDS and "[" in command.args:
+            return Parsed("other", command, subsearches=self.parse_subsearches(command))
         return Parsed("other", command)
+
+    def parse_subsearches(self, command: spl.Command) -> list[list[Parsed]]:
+        """The pipelines of a command's ``[...]`` arguments; an unreadable one is noted, not fatal."""
+        _masked, spans = spl.mask_subsearches(command.args)
+        pipelines: list[list[Parsed]] = []
+        for span in spans:
+            try:
+                commands = spl.split_subsearch(command.args, span, command.args_start)
+                pipelines.append([self.parse(inner) for inner in commands])
+            except (spl.SplSyntaxError, RuleReadError) as error:
+                line = self.line(command.args_start + span[0])
+                self.notes.append(f"subsearch in `{command.name}` (line {line}) not read: {error}")
+        return pipelines
 
     # -- sources -----------------------------------------------------------------------------------
 
@@ -436,6 +519,22 @@ class SearchConverter:
                 sources.rows.append(row)
         return sources
 
+    def fix_fields(self, state: FieldState) -> tuple[dict[str, str], bool]:
+        """Canonical field -> the name that holds that source field at the end of the pipeline,
+        where an exclusion line (``| search NOT ...``) goes: ``parent_process_name`` after
+        ``drop_dm_object_name``, ``Processes.parent_process_name`` without it, ``SourceImage`` in
+        a raw Sysmon search. ``open``: no aggregation closed the fields, so any source field still
+        has its own name."""
+        names: dict[str, str] = {}
+        for name, holder in state.names.items():
+            if holder.source is None or holder.folded:
+                continue
+            owner = self.fields.owner(holder.source, self.scopes)
+            canonical = owner.canonical(holder.source, self.scopes)
+            if canonical not in names or name == holder.source:
+                names[canonical] = name
+        return names, not state.closed and not state.opaque
+
     def scopes_of(self, sources: _Sources) -> tuple[str, ...]:
         scopes: list[str] = []
         for datamodel in sources.datamodels:
@@ -450,6 +549,7 @@ class SearchConverter:
 
     def run(self, parsed: list[Parsed]) -> list[Result]:
         state = FieldState()
+        self.final_state = state  # the main pipeline's runs last: its state at the end stays
         clauses: list[Result] = []
         for item in parsed:
             command = item.command
@@ -464,28 +564,40 @@ class SearchConverter:
             elif item.kind == "regex":
                 clauses.append(self.regex_node(item.tree, state))  # type: ignore[arg-type]
             elif item.kind != "from":
-                self.other(command, state)
+                clauses.extend(self.other(command, state, read=bool(item.subsearches)))
+            for sub in item.subsearches:
+                node = simplify(all_of([c for c in self.run(sub) if not isinstance(c, str)]))
+                if node is not None:
+                    self.joined.append(node)
         return clauses
 
-    def other(self, command: spl.Command, state: FieldState) -> None:
-        """Field bookkeeping of the commands that do not filter."""
+    def other(self, command: spl.Command, state: FieldState, *, read: bool = False) -> list[Node]:
+        """Field bookkeeping of the commands that do not filter (``read``: its subsearches were
+        read as their own pipelines; their output fields still count as derived here). Returns
+        the conditions a ``stats ... by`` imposes (a by field must exist)."""
         name = command.name
         args = command.args
+        if name in SUBSEARCH_COMMANDS or name in ("inputlookup", "rest", "summary"):
+            state.unknown = DERIVED
         if "[" in args and name not in ("foreach",):
             masked, spans = spl.mask_subsearches(args)
             if spans:
-                self.skipped.append(name)
-                self.notes.append(
-                    f"subsearch in `{name}` (line {self.line(command.start)}) skipped"
-                )
+                if not read:
+                    self.skipped.append(name)
+                    self.notes.append(
+                        f"subsearch in `{name}` (line {self.line(command.start)}) skipped"
+                    )
                 state.opaque = True
                 args = masked
+        if name == "join":
+            return self.join_keys(args, state)
         if name == "rename":
             for old, new in _rename_pairs(args):
                 state.rename(old, new)
         elif name in ("stats", "chart", "timechart", "sistats", "geostats"):
             aggregations, by = _stats_args(args)
-            self.aggregate(state, aggregations, by, keep=False)
+            # stats drops events without a by field; chart/timechart keep them (usenull)
+            return self.aggregate(state, aggregations, by, keep=False, drops=name == "stats")
         elif name in ("eventstats", "streamstats"):
             aggregations, _by = _stats_args(args)
             for function, _argument, alias in aggregations:
@@ -501,19 +613,12 @@ class SearchConverter:
         elif name == "eval":
             self.eval_assignments(command, args, state)
         elif name == "rex":
-            target = re.search(r"\bfield\s*=\s*(\"[^\"]*\"|[^\s]+)", args)
-            if re.search(r"\bmode\s*=\s*sed\b", args) and target:
-                state.set(spl.unescape(target.group(1).strip('"')), DERIVED)
-            for group in re.findall(r"\(\?P?<([A-Za-z_][\w]*)>", args):
-                state.set(group, DERIVED)
+            self.rex(command, args, state)
         elif name == "lookup":
-            outputs = re.split(r"\bOUTPUT(?:NEW)?\b", args, maxsplit=1, flags=re.IGNORECASE)
-            if len(outputs) < 2:
-                state.opaque = True
-            else:
-                for output in _output_names(outputs[1]):
-                    state.set(output, DERIVED)
-        elif name in ("inputlookup", "rest", "makeresults", "metadata", "dbinspect"):
+            self.lookup(command, args, state)
+        elif name == "fillnull":
+            state.filled = True
+        elif name in ("inputlookup", "rest", "makeresults", "metadata", "dbinspect", "summary"):
             state.close({})
             state.opaque = True
         elif name == "spath":
@@ -552,6 +657,87 @@ class SearchConverter:
             pass  # an unexpanded macro used as a command: already noted
         else:
             self.skipped.append(name)
+        return []
+
+    def join_keys(self, masked: str, state: FieldState) -> list[Node]:
+        """An inner join keeps only events that have every join field: a key that exists only
+        under a condition (a rex group) makes that condition part of the rule."""
+        words = [w for w in _words(masked.split("[", 1)[0]) if w != ","]
+        options = {
+            w.split("=", 1)[0].lower(): w.split("=", 1)[1].lower() for w in words if "=" in w
+        }
+        if options.get("type", "inner") not in ("inner",):
+            return []
+        required: list[Node] = []
+        for word in words:
+            holder = state.resolve(_unquote(word)) if "=" not in word else DERIVED
+            if holder.requires is not None and id(holder.requires) not in self.emitted:
+                required.append(self.require(holder.requires))
+        return required
+
+    def rex(self, command: spl.Command, args: str, state: FieldState) -> None:
+        """``rex field=F "(?<name>...)"``: each group exists only where the regex matches F."""
+        target = re.search(r"\bfield\s*=\s*(\"[^\"]*\"|[^\s]+)", args)
+        source = spl.unescape(target.group(1).strip('"')) if target else "_raw"
+        if re.search(r"\bmode\s*=\s*sed\b", args):
+            state.set(source, DERIVED)
+            return
+        pattern = None
+        for match in re.finditer(r'"(?:[^"\\]|\\.)*"', args):
+            pattern = match
+        requires: Node | None = None
+        if pattern is not None:
+            holder = Holder("_raw") if source == "_raw" else state.resolve(source)
+            regex = spl.unescape(pattern.group(0)[1:-1])
+            if holder.source is not None and not holder.folded:
+                requires = self.predicate(
+                    holder.source,
+                    "regex_match",
+                    regex,
+                    command.args_start + pattern.start(),
+                    how="rex",
+                    cased=True,
+                    raw_value=regex,
+                )
+            else:
+                requires = holder.requires
+        for group in re.findall(r"\(\?P?<([A-Za-z_][\w]*)>", args):
+            state.set(group, Holder(None, requires=requires))
+
+    def lookup(self, command: spl.Command, args: str, state: FieldState) -> None:
+        """``lookup NAME field [AS event_field] ... OUTPUT[NEW] out [AS alias]``: an output exists
+        only for events whose input fields are in the lookup (``in_list``, value: its name)."""
+        keyword = re.search(r"\bOUTPUT(?:NEW)?\b", args, re.IGNORECASE)
+        inputs = args[: keyword.start()] if keyword else args
+        words = [w for w in _words(inputs) if w != ","]
+        while words and "=" in words[0]:
+            words.pop(0)  # options: update=true, local=true
+        required: list[Node] = []
+        if words:
+            table, position = words[0], command.args_start + _word_offset(args, words[0])
+            for event_field in _lookup_inputs(words[1:]):
+                holder = state.resolve(event_field)
+                if holder.source is not None:
+                    required.append(
+                        self.predicate(
+                            holder.source,
+                            "in_list",
+                            table,
+                            position,
+                            how="in lookup",
+                            cased=True,
+                            raw_value=table,
+                        )
+                    )
+                elif holder.requires is not None:
+                    required.append(holder.requires)
+        output = Holder(None, requires=all_of(required))
+        if keyword is None:
+            state.opaque = True  # every column of the lookup may be an output
+            state.unknown = output
+            return
+        for name in _output_names(args[keyword.end() :]):
+            state.set(name, output)
 
     def keep_fields(self, args: str, state: FieldState, name: str) -> None:
         words = [w.strip('"') for w in _words(args) if w != ","]
@@ -579,12 +765,21 @@ class SearchConverter:
         by: list[str],
         *,
         keep: bool,
-    ) -> None:
+        drops: bool = False,
+    ) -> list[Node]:
+        """Close the state on the aggregation's outputs; with ``drops`` (``stats``), the
+        conditions under which every by field exists."""
         names: dict[str, Holder] = dict(state.names) if keep else {}
+        required: list[Node] = []
         for name in by:
             if name.lower() in ("span", "by") or "=" in name:
                 continue
             names[name] = state.resolve(name)
+            requires = names[name].requires
+            # rex groups share one requirement; a filter may have said it already
+            needed = drops and not state.filled and requires is not None
+            if needed and id(requires) not in self.emitted:
+                required.append(self.require(requires))  # type: ignore[arg-type]
         for function, argument, alias in aggregations:
             output = alias or (f"{function}({argument})" if argument else function)
             if (
@@ -597,6 +792,7 @@ class SearchConverter:
             else:
                 names[output] = DERIVED
         state.close(names)
+        return required
 
     def eval_assignments(self, command: spl.Command, args: str, state: FieldState) -> None:
         try:
@@ -614,7 +810,72 @@ class SearchConverter:
         if expression.kind == "call" and expression.value in FOLDING and len(expression.args) == 1:
             inner = self.alias_of(expression.args[0], state)
             return Holder(inner.source, True) if inner.source else DERIVED
+        if expression.kind == "call" and expression.value == "if" and len(expression.args) == 3:
+            condition, then, otherwise = expression.args
+            literals = ("string", "number")
+            if then.kind in literals and otherwise.kind in literals:
+                yes, no = _literal(then), _literal(otherwise)
+                exact = yes != no and self.exact(condition, state)
+                tested = self.eval_node(condition, state) if exact else UNKNOWN
+                if not isinstance(tested, str):
+                    return Holder(None, flag=(tested, yes, no))
+        if expression.kind == "call" and expression.value == "coalesce" and expression.args:
+            # coalesce of lookup outputs (two lists for one field) exists when either does
+            held = [self.alias_of(arg, state) for arg in expression.args]
+            if all(h.source is None and h.requires is not None for h in held):
+                return Holder(None, requires=any_of([h.requires for h in held]))  # type: ignore[misc]
         return DERIVED
+
+    def inputlookup_list(self, position: int, state: FieldState) -> Node | None:
+        """``[| inputlookup NAME | rename a AS F | table F]`` in a search: Splunk expands it to
+        ``F=v1 OR F=v2 ...`` over the lookup's rows, so F is in list NAME. None for other
+        subsearches, or when the columns returned are not named."""
+        text = self.expansion.text
+        _masked, spans = spl.mask_subsearches(text[position:])
+        if not spans:
+            return None
+        try:
+            commands = spl.split_subsearch(text[position:], spans[0], position)
+        except spl.SplSyntaxError:
+            return None
+        if not commands or commands[0].name != "inputlookup":
+            return None
+        words = [w for w in _words(commands[0].args) if "=" not in w and w != ","]
+        if not words:
+            return None
+        table = _unquote(words[0])
+        columns: list[str] | None = None
+        for command in commands[1:]:
+            if command.name == "rename" and columns is not None:
+                renames = dict(_rename_pairs(command.args))
+                columns = [renames.get(column, column) for column in columns]
+            elif command.name == "rename":
+                continue
+            elif command.name in ("table", "fields"):
+                named = [_unquote(w) for w in _words(command.args) if w not in (",", "+")]
+                if named and named[0] != "-":
+                    columns = named
+            elif command.name not in ("dedup", "search", "where", "head", "sort", "format"):
+                return None
+        if not columns or any("*" in column for column in columns):
+            return None
+        found: list[Node] = []
+        for column in columns:
+            holder = state.resolve(column)
+            if holder.source is None:
+                return None
+            found.append(
+                self.predicate(
+                    holder.source,
+                    "in_list",
+                    table,
+                    commands[0].args_start + _word_offset(commands[0].args, words[0]),
+                    how="in inputlookup",
+                    cased=True,
+                    raw_value=table,
+                )
+            )
+        return all_of(found)
 
     # -- search expressions ------------------------------------------------------------------------
 
@@ -631,8 +892,11 @@ class SearchConverter:
         if self.term_source(term) is not None:
             return TRUE
         if term.kind == "subsearch":
-            self.notes.append(f"subsearch (line {self.line(term.position)}) skipped")
-            return UNKNOWN
+            listed = self.inputlookup_list(term.position, state)
+            if listed is None:
+                self.notes.append(f"subsearch (line {self.line(term.position)}) skipped")
+                return UNKNOWN
+            return listed
         if term.kind == "macro":
             return UNKNOWN
         if term.kind == "keyword":
@@ -652,6 +916,10 @@ class SearchConverter:
         else:
             holder = state.resolve(term.field)
         if holder.source is None:
+            if holder.requires is not None:  # any test on it needs the value to exist
+                return self.require(holder.requires)
+            if holder.flag is not None and term.kind == "compare" and len(term.values) == 1:
+                return _flag_test(holder.flag, term.operator, _literal_text(term.values[0].text))
             self.derived_filters += 1
             return UNKNOWN
         if term.kind == "in":
@@ -715,10 +983,16 @@ class SearchConverter:
 
     def eval_node(self, node: spl.EvalNode, state: FieldState) -> Result:
         kind = node.kind
+        required = self.eval_required(node, state)
+        if required is not None:
+            return required
         if kind in ("and", "or"):
             return _combine(kind, [self.eval_node(arg, state) for arg in node.args])
         if kind == "not":
-            return _negate(self.eval_node(node.args[0], state))
+            child = self.eval_node(node.args[0], state)
+            if id(child) in self.required_nodes:  # null fails `NOT y="x"` too: still required
+                return child
+            return _negate(child)
         if kind == "compare":
             return self.eval_compare(node, state)
         if kind == "like":
@@ -731,6 +1005,101 @@ class SearchConverter:
         if kind == "string" and node.value.lower() == "true":
             return UNKNOWN
         return UNKNOWN
+
+    def exact(self, node: spl.EvalNode, state: FieldState) -> bool:
+        """Whether an eval condition is read exactly (every test on a source field, against
+        literals): only then may ``if(cond, A, B)`` stand for cond and its negation."""
+        literal = ("string", "number")
+        if node.kind in ("and", "or", "not"):
+            return all(self.exact(arg, state) for arg in node.args)
+        if node.kind == "compare":
+            left, right = node.args
+            subject = left if right.kind in literal else right if left.kind in literal else None
+            if subject is not None and subject.kind == "call" and subject.value == "substr":
+                subject = subject.args[0] if subject.args else None
+            return subject is not None and self.exact_field(subject, state)
+        if node.kind in ("like", "in", "not_in") or (
+            node.kind == "call" and node.value in ("match", "like", "in", "isnull", "isnotnull")
+        ):
+            first, rest = node.args[0] if node.args else None, node.args[1:]
+            return (
+                first is not None
+                and self.exact_field(first, state)
+                and all(arg.kind in literal for arg in rest)
+            )
+        return False
+
+    @staticmethod
+    def exact_field(node: spl.EvalNode, state: FieldState) -> bool:
+        if node.kind == "call" and node.value in FOLDING and len(node.args) == 1:
+            node = node.args[0]
+        return node.kind == "field" and state.resolve(node.value).source is not None
+
+    def substr_compare(
+        self, call: spl.EvalNode, literal: spl.EvalNode, state: FieldState
+    ) -> Result:
+        """``substr(f, -4) == ".exe"`` is ``f`` ends with ``.exe``; ``substr(f, 1, 2) == "MZ"``
+        starts with it (SPL counts from 1)."""
+        args = call.args
+        if call.value != "substr" or len(args) not in (2, 3):
+            return UNKNOWN
+        holder = self.eval_field(args[0], state)
+        numbers = [arg.value for arg in args[1:] if arg.kind == "number"]
+        negative = len(args) == 2 and args[1].kind == "neg" and args[1].args[0].kind == "number"
+        length = len(literal.value)
+        if holder is None or holder.source is None or not literal.value:
+            return UNKNOWN
+        if negative and args[1].args[0].value == str(length):
+            operator = "ends_with"
+        elif len(numbers) == 2 and numbers == ["1", str(length)]:
+            operator = "starts_with"
+        else:
+            return UNKNOWN
+        return self.predicate(
+            holder.source,
+            operator,
+            literal.value,
+            literal.position,
+            how="substr",
+            cased=not holder.folded,
+            raw_value=literal.value,
+        )
+
+    def eval_required(self, node: spl.EvalNode, state: FieldState) -> Node | None:
+        """A test on a value that exists only under a condition on the source events (a rex
+        group, a lookup output): that condition (negated for ``isnull``). A null value fails
+        every eval comparison, so ``y="true"`` and ``y!="false"`` both need it."""
+        subject: spl.EvalNode | None = None
+        if node.kind == "compare":
+            left, right = node.args
+            if right.kind in ("string", "number"):
+                subject = left
+            elif left.kind in ("string", "number"):
+                subject = right
+        elif node.kind in ("like", "in", "not_in"):
+            subject = node.args[0]
+        elif node.kind == "call" and node.args:
+            if node.value in ("isnotnull", "isnull", "like", "match", "in"):
+                subject = node.args[0]
+            elif node.value == "cidrmatch" and len(node.args) == 2:
+                subject = node.args[1]
+        if subject is None or subject.kind != "field":
+            return None
+        holder = state.resolve(subject.value)
+        if holder.flag is not None and node.kind == "compare":
+            literal = node.args[1] if subject is node.args[0] else node.args[0]
+            return _flag_test(holder.flag, node.value, _literal(literal))
+        if holder.source is not None or holder.requires is None:
+            return None
+        required = self.require(holder.requires)
+        return Not(required) if node.kind == "call" and node.value == "isnull" else required
+
+    def require(self, requires: Node) -> Node:
+        """A copy of a holder's requirement for the rule's tree (each use is its own node)."""
+        self.emitted.add(id(requires))
+        node = copy.deepcopy(requires)
+        self.required_nodes.add(id(node))
+        return node
 
     def eval_field(self, node: spl.EvalNode, state: FieldState) -> Holder | None:
         """The source field an eval operand reads, or None (literal, derived, computed)."""
@@ -752,6 +1121,8 @@ class SearchConverter:
     def eval_compare(self, node: spl.EvalNode, state: FieldState) -> Result:
         left, right = node.args
         operator = node.value
+        if operator in ("=", "==") and right.kind == "string" and left.kind == "call":
+            return self.substr_compare(left, right, state)
         holder = self.eval_field(left, state)
         literal = right
         if holder is None or literal.kind not in ("string", "number"):
@@ -997,6 +1368,39 @@ class SearchConverter:
 # -- helpers ---------------------------------------------------------------------------------------------
 
 
+def _literal(node: spl.EvalNode) -> str:
+    return _literal_text(node.value if node.kind == "string" else canonical_number(node.value))
+
+
+def _literal_text(text: str) -> str:
+    """A literal for comparing flag values: numbers canonical, strings case-folded (search)."""
+    try:
+        return canonical_number(float(text)) if text.strip() else text
+    except ValueError:
+        return text.casefold()
+
+
+def _flag_test(flag: tuple[Node, str, str], operator: str, value: str) -> Result:
+    """``x=A`` / ``x!=B`` on ``x=if(cond, A, B)``: cond; ``x=B`` / ``x!=A``: not cond."""
+    condition, yes, no = flag
+    equal = operator in ("=", "==")
+    if operator not in ("=", "==", "!="):
+        return UNKNOWN
+    if value == yes:
+        return copy.deepcopy(condition) if equal else Not(copy.deepcopy(condition))
+    if value == no:
+        return Not(copy.deepcopy(condition)) if equal else copy.deepcopy(condition)
+    return UNKNOWN if equal else TRUE  # a value it never takes
+
+
+def _nested(parsed: list[Parsed]) -> Iterable[list[Parsed]]:
+    """Every subsearch pipeline under a pipeline, depth first."""
+    for item in parsed:
+        for sub in item.subsearches:
+            yield sub
+            yield from _nested(sub)
+
+
 def _cross(left: list[Alternative], right: list[Alternative]) -> list[Alternative]:
     combined = [
         (a_rows | b_rows, a_codes | b_codes)
@@ -1014,6 +1418,7 @@ def _combine(op: str, items: list[Result]) -> Result:
     if op == "not":
         return _negate(items[0])
     nodes: list[Node] = []
+    seen: set[tuple[object, ...]] = set()
     for item in items:
         if item == TRUE:
             if op == "or":
@@ -1023,6 +1428,13 @@ def _combine(op: str, items: list[Result]) -> Result:
             if op == "or":
                 return UNKNOWN
             continue
+        if isinstance(
+            item, Predicate
+        ):  # one requirement tested twice (a=.x OR a=.y on a rex group)
+            key = (item.field, item.operator, item.value, item.line, item.column, item.how)
+            if key in seen:
+                continue
+            seen.add(key)
         nodes.append(item)  # type: ignore[arg-type]
     if not nodes:
         if op == "or":
@@ -1098,8 +1510,10 @@ def _datamodel_of(command: spl.Command) -> str | None:
     return match.group(1) if match else None
 
 
+#: A word of a non-filtering command. A quoted part may run on (``"Processes".*``, what
+#: ``drop_dm_object_name("Processes")`` expands to).
 _WORD = re.compile(
-    r"\"(?:[^\"\\]|\\.)*\"|'[^']*'|\((?:[^()\"]|\"(?:[^\"\\]|\\.)*\"|\([^()]*\))*\)|,|[^\s,(\"']+(?:\((?:[^()\"]|\"(?:[^\"\\]|\\.)*\"|\([^()]*\))*\))?"
+    r"\"(?:[^\"\\]|\\.)*\"[^\s,(\"']*|'[^']*'|\((?:[^()\"]|\"(?:[^\"\\]|\\.)*\"|\([^()]*\))*\)|,|[^\s,(\"']+(?:\((?:[^()\"]|\"(?:[^\"\\]|\\.)*\"|\([^()]*\))*\))?"
 )
 
 
@@ -1157,6 +1571,25 @@ def _stats_args(args: str) -> tuple[list[tuple[str, str, str | None]], list[str]
             index += 1
         aggregations.append((function.lower(), _unquote(argument), alias))
     return aggregations, by
+
+
+def _word_offset(text: str, word: str) -> int:
+    found = re.search(r"(?<![\w.])" + re.escape(word) + r"(?![\w.])", text)
+    return found.start() if found else 0
+
+
+def _lookup_inputs(words: list[str]) -> list[str]:
+    """The event fields of a lookup's input list: ``lookup_field [AS event_field]`` pairs."""
+    fields: list[str] = []
+    index = 0
+    while index < len(words):
+        if index + 2 < len(words) and words[index + 1].lower() == "as":
+            fields.append(_unquote(words[index + 2]))
+            index += 3
+        else:
+            fields.append(_unquote(words[index]))
+            index += 1
+    return fields
 
 
 def _output_names(text: str) -> list[str]:

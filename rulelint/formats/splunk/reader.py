@@ -72,9 +72,7 @@ class SplunkReader:
         if conversion.scopes:
             extra["scopes"] = list(conversion.scopes)
         if conversion.expression is None:
-            notes.append(
-                "no predicates: the search filters only on derived values, sources or subsearches"
-            )
+            notes.append(f"no predicates: {conversion.empty_reason}")
         title = _text(document.get("name"))
         return [
             Rule(

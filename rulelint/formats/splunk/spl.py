@@ -10,7 +10,9 @@ Three LALR grammars, built on first use:
 * **tstats / mstats**: options, aggregations, ``from datamodel=X.Y``, ``where`` <search
   expression>, ``by`` fields.
 * **eval expressions** (``| where``, ``| eval``): the usual precedence (NOT, comparison, AND, OR),
-  function calls, ``like``/``IN`` operators, strings (``"..."``) and field names (``'...'``).
+  function calls, ``like``/``IN`` operators, strings (``"..."``) and field names (``'...'``),
+  numbers with a leading dot (``.25``); ``.`` concatenates (``"(?i)".name``: a name token swallows
+  its own dots, so a ``.`` the lexer sees on its own is the operator).
 
 Other commands only steer the field bookkeeping (which names still hold source-event values) and
 are read with a small tokenizer in :mod:`rulelint.formats.splunk.convert`. Positions in every node
@@ -77,6 +79,9 @@ def split_pipeline(text: str) -> list[Command]:
     opened: list[int] = []
     while index < length:
         char = text[index]
+        if char == "\\" and text[index + 1 : index + 2] in ('"', "\\"):
+            index += 2  # escaped outside quotes too: *\\"x\\":true* is one term
+            continue
         if char == '"':
             end = skip_string(text, index)
             if end < 0:
@@ -105,6 +110,22 @@ def split_pipeline(text: str) -> list[Command]:
     return [command for command in commands if command.text.strip()]
 
 
+#: Commands that may open a subsearch without a leading pipe (``[ mstats ... ]``, ``[search ...]``).
+GENERATING = frozenset(
+    {
+        "search",
+        "tstats",
+        "mstats",
+        "inputlookup",
+        "from",
+        "datamodel",
+        "rest",
+        "makeresults",
+        "summary",  # MLTK: a model's summary (``[ summary cloud_excessive_api_calls_v1]``)
+    }
+)
+
+
 def _command(text: str, start: int, end: int, first: bool) -> Command:
     piece = text[start:end]
     stripped = piece.lstrip()
@@ -112,9 +133,19 @@ def _command(text: str, start: int, end: int, first: bool) -> Command:
     piece = stripped.rstrip()
     match = re.match(r"[A-Za-z_]\w*", piece)
     name = match.group(0).lower() if match else ""
-    if first and start == 0:  # no leading pipe: the implicit search command
+    opens = name in GENERATING and re.match(r"[A-Za-z_]\w*\s", piece)
+    if first and start == 0 and not opens:  # no leading pipe: the implicit search command
         return Command("search", piece, offset, leading=True)
     return Command(name, piece, offset)
+
+
+def split_subsearch(text: str, span: tuple[int, int], offset: int) -> list[Command]:
+    """The pipeline inside the ``[...]`` at ``span`` of ``text``, positioned at ``offset`` + span."""
+    inner_start = span[0] + 1
+    commands = split_pipeline(text[inner_start : span[1] - 1])
+    for command in commands:
+        command.start += offset + inner_start
+    return commands
 
 
 def mask_subsearches(text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -127,6 +158,9 @@ def mask_subsearches(text: str) -> tuple[str, list[tuple[int, int]]]:
     last = 0
     while index < len(text):
         char = text[index]
+        if char == "\\" and text[index + 1 : index + 2] in ('"', "\\"):
+            index += 2
+            continue
         if char == '"':
             end = skip_string(text, index)
             index = len(text) if end < 0 else end
@@ -151,6 +185,9 @@ def mask_subsearches(text: str) -> tuple[str, list[tuple[int, int]]]:
 
 _WORD_CHARS = r"[^\s()\"=!<>,|\[\]`]"
 _END_OF_WORD = r"(?![^\s()\"\[\]=!<>,|`])"
+#: ``(...)`` glued to a word is part of it (``*GetCurrent()*``, ``relative_time(now(), "-1d")``):
+#: Splunk groups only at term starts.
+_GLUED_PARENS = r'\((?:[^()"]|"(?:[^"\\]|\\.)*"|\([^()]*\))*\)'
 
 SEARCH_TERMINALS = rf"""
 STRING: /"(?:[^"\\]|\\.)*"/s
@@ -162,7 +199,7 @@ _OR.5: /OR{_END_OF_WORD}/
 _NOT.5: /NOT{_END_OF_WORD}/
 _IN.5: /IN(?=\s*\()/
 DIRECTIVE.6: /(?:CASE|TERM)\(/
-WORD: /(?:{_WORD_CHARS}|!(?!=))+/
+WORD: /(?:\\["\\]|{_WORD_CHARS}|!(?!=))(?:\\["\\]|{_WORD_CHARS}|!(?!=)|{_GLUED_PARENS})*/
 %import common.WS
 %ignore WS
 """
@@ -253,9 +290,9 @@ target: NAME | FIELDQ | STRING
 args: expr ("," expr)*
 STRING: /"(?:[^"\\]|\\.)*"/s
 FIELDQ: /'(?:[^'\\]|\\.)*'/s
-NUMBER.2: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w])/
+NUMBER.2: /(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?(?![\w])/
 CMPOP: /==|!=|<=|>=|=|<|>/
-ADDOP: /[+\-]|\.(?!\w)/
+ADDOP: /[+\-]|\.(?!\d)/
 MULOP: /[*\/%]/
 _EAND.5: /and(?![\w.{}])/i
 _EOR.5: /or(?![\w.{}])/i
