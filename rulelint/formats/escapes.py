@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 HEX = frozenset("0123456789abcdefABCDEF")
+#: Only ``\\"`` and ``\\\\`` (SPL, YARA-L): every other backslash is literal.
+QUOTE_AND_BACKSLASH = {"\\": "\\", '"': '"'}
 
 #: Reads a ``\u`` escape at ``body[index]`` (the backslash): its text and length, or None.
 UnicodeReader = Callable[[str, int], "tuple[str, int] | None"]

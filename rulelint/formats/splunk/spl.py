@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
+from rulelint.formats.escapes import QUOTE_AND_BACKSLASH
+from rulelint.formats.escapes import unescape as unescape_backslashes
 from rulelint.formats.grammar import lalr_parser
 from rulelint.formats.splunk.macros import skip_string
 
@@ -383,20 +385,7 @@ class EvalNode:
 
 def unescape(text: str) -> str:
     """SPL string escapes: ``\\\\`` is one backslash, ``\\"`` a quote; other backslashes stay."""
-    if "\\" not in text:
-        return text
-    out: list[str] = []
-    index = 0
-    length = len(text)
-    while index < length:
-        char = text[index]
-        if char == "\\" and index + 1 < length and text[index + 1] in ('"', "\\"):
-            out.append(text[index + 1])
-            index += 2
-            continue
-        out.append(char)
-        index += 1
-    return "".join(out)
+    return unescape_backslashes(text, QUOTE_AND_BACKSLASH, keep_unknown=True)
 
 
 def _error(error: LarkError, text: str, offset: int, what: str) -> SplSyntaxError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rulelint.formats.escapes import unescape
+from rulelint.formats.escapes import QUOTE_AND_BACKSLASH, unescape
 
 # -- the IR ---------------------------------------------------------------------------------------
 
@@ -159,7 +159,4 @@ class ParsedRule:
 
 def unescape_string(body: str) -> str:
     """A double-quoted YARA-L string's text: ``\\\\`` and ``\\"`` resolved, other escapes kept."""
-    return unescape(body, _ESCAPES, keep_unknown=True)
-
-
-_ESCAPES = {"\\": "\\", '"': '"'}
+    return unescape(body, QUOTE_AND_BACKSLASH, keep_unknown=True)
