@@ -103,8 +103,8 @@ def test_summarize_and_extend_columns_are_not_event_fields() -> None:
         """
         SecurityEvent
         | where EventID == 4625 and LogonType == 3
-        | extend Target = tostring(TargetUserName)
-        | where Target != "guest"
+        | extend Target = strcat(TargetDomainName, "/", TargetUserName)
+        | where Target != "CONTOSO/guest"
         | summarize Failures = count() by IpAddress, TargetUserName
         | where Failures > 10 and TargetUserName !startswith "svc_"
         """
@@ -114,8 +114,50 @@ def test_summarize_and_extend_columns_are_not_event_fields() -> None:
         ("event.code", "eq", "4625"),
         ("winlog.logon.type", "eq", "3"),
     ]
-    # the by-column still holds event values; the aggregate and the extended column do not
+    # the by-column still holds event values; the aggregate and the computed column do not
     assert keys(rule.exclusions()) == [("user.name", "starts_with", "svc_")]
+
+
+def test_a_column_copied_by_extend_or_rename_is_its_source_column() -> None:
+    rule = read(
+        """
+        CloudAppEvents
+        | extend Operation = tostring(RawEventData.Operation)
+        | extend Params = parse_json(tostring(RawEventData.Parameters))
+        | extend CmdLower = tolower(AccountDisplayName)
+        | project-rename Actor = AccountObjectId
+        | where Operation == "Add-MailboxPermission" and CmdLower has "admin"
+        | where tostring(Params[2].Value) =~ "FullAccess" and isnotempty(Actor)
+        | extend Operation = strcat(Application, Operation)
+        | where Operation has "Exchange"
+        """
+    )
+    found = [(p.field, p.operator, p.value, p.cased) for p in rule.predicates()]
+    assert found == [
+        ("RawEventData.Operation", "eq", "Add-MailboxPermission", True),
+        ("AccountDisplayName", "contains", "admin", False),
+        ("RawEventData.Parameters.Value", "eq", "fullaccess", False),
+        ("AccountObjectId", "is_not_null", None, False),
+    ]  # the last Operation is computed again: no predicate
+
+
+def test_arg_max_star_keeps_event_rows() -> None:
+    rule = read(
+        """
+        IdentityInfo
+        | where TimeGenerated > ago(21d)
+        | summarize arg_max(TimeGenerated, *) by AccountUPN
+        | where BlastRadius == "High" and isnotempty(AssignedRoles)
+        | summarize Roles = make_set(AssignedRoles) by Department
+        | where Roles has "Global Administrator" and Department == "IT"
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        ("BlastRadius", "eq", "High"),
+        ("AssignedRoles", "is_not_null", None),
+        ("Department", "eq", "IT"),
+    ]
 
 
 def test_union_and_join_sides() -> None:

@@ -14,6 +14,7 @@ from functools import cache
 
 from rulelint.formats.kusto.ast import (
     ArrayLit,
+    Assign,
     Between,
     BoolOp,
     Call,
@@ -31,6 +32,7 @@ from rulelint.formats.kusto.ast import (
     Num,
     Pipeline,
     Search,
+    Star,
     Statement,
     Str,
     UnionOp,
@@ -97,7 +99,15 @@ TRANSPARENT = {
     "trim": True,
     "tolong": True,
     "toint": True,
+    "parse_json": True,
+    "todynamic": True,
 }
+#: Functions that keep a dynamic column's value, so a member of their result is the column's member.
+PATH_FUNCTIONS = frozenset({"parse_json", "todynamic", "tostring"})
+#: Calls that hand on the tabular result of their argument.
+WRAPPERS = frozenset({"toscalar", "materialize", "view"})
+#: Aggregates that return event rows (``arg_max(TimeGenerated, *)``) or columns of one.
+ROW_AGGREGATES = frozenset({"arg_max", "arg_min", "take_any", "any"})
 #: Functions of a column that are a predicate on it: (operator, case-sensitive).
 PREDICATE_FUNCTIONS = {"ipv4_is_in_range": ("cidr_match", False), "ipv4_is_match": ("eq", False)}
 MAX_LIST_ITEMS = 5000
@@ -117,6 +127,15 @@ def tables() -> dict[str, Table]:
         scopes = tuple(s for s in row[2].split(",") if s)
         found[row[0].lower()] = Table(row[1], scopes, "" if row[3] == "-" else row[3])
     return found
+
+
+@cache
+def asim_parameters() -> dict[tuple[str, str], tuple[str, str]]:
+    """(parser event key or ``*``, parameter) -> (ASIM column, test)."""
+    return {
+        (row[0], row[1].lower()): (row[2], row[3])
+        for row in read_table("events/kusto_asim_parameters.tsv", min_columns=4)
+    }
 
 
 @cache
@@ -143,6 +162,15 @@ class Source:
 
     tables: list[str] = field(default_factory=list)
     computed: set[str] = field(default_factory=set)
+    #: columns a stage defines as a copy of an event column (``extend X = tolower(Col)``,
+    #: ``project-rename X = Col``) -> (that column's path, case kept): a filter on X tests Col
+    aliases: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    #: after summarize: the columns that still hold event values (``by`` keys, ``arg_max`` ones)
+    kept: set[str] = field(default_factory=set)
+
+    def fork(self) -> Source:
+        """A union leg's view: the same computed columns, its own tables."""
+        return Source(computed=set(self.computed), aliases=dict(self.aliases), kept=set(self.kept))
 
 
 @dataclass(slots=True)
@@ -162,7 +190,11 @@ class Converter:
         self.statements = statements
         self.fields = field_map("kusto")
         self.depth = 0
-        self.kept: set[str] = set()  # after summarize: its ``by`` columns still hold event values
+        #: filters of sub-queries read by ``in``/``has_any`` (``x in (T | where ...)``): the rule
+        #: applies them to T's events, as it does a join's other side
+        self.side_filters: list[Node] = []
+        self.side_tables: list[str] = []
+        self.side_done: set[str] = set()
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -179,7 +211,16 @@ class Converter:
             raise Unreadable("no tabular expression (only let/set statements)")
         source = Source()
         expression = self.tabular(main, source)
-        return Result(expression, source.tables, self.notes)
+        if self.side_filters:
+            side = And(self.side_filters, kind="join")
+            if expression is None:
+                expression = side
+            elif isinstance(expression, And) and expression.kind == "and":
+                expression = And([*expression.children, side])
+            else:
+                expression = And([expression, side])
+        tables_read = [*source.tables, *self.side_tables]
+        return Result(expression, tables_read, self.notes)
 
     # -- tabular expressions ------------------------------------------------------------------
 
@@ -211,15 +252,15 @@ class Converter:
             name = node.name
             bound = self.lets.get(name)
             if isinstance(bound, FnDef):
-                return self._body(bound, source)
-            if name in ("table", "materialize", "view") and node.args:
+                return self._body(bound, source, node)
+            if name in ("table", "materialize", "view", "toscalar") and node.args:
                 argument = node.args[0]
                 if isinstance(argument, Str):
                     source.tables.append(argument.value)
                     return None
                 return self.tabular(argument, source)
             source.tables.append(name)
-            return None
+            return self.parser_parameters(node, source)
         if isinstance(node, UnionOp):
             return self.union(node, source)
         if isinstance(node, Search):
@@ -228,8 +269,41 @@ class Converter:
             return None
         return None
 
-    def _body(self, function: FnDef, source: Source) -> Node | None:
+    def parser_parameters(self, node: Call, source: Source) -> Node | None:
+        """An ASIM parser's filtering parameters (``_Im_Dns(domain_has_any=list)``) as the
+        predicates on normalized columns they stand for."""
+        table = tables().get(node.name.lower())
+        if table is None or not node.args:
+            return None
+        known = asim_parameters()
+        nodes: list[Node] = []
+        for argument in node.args:
+            if not isinstance(argument, Assign) or len(argument.names) != 1:
+                continue
+            parameter = argument.names[0].lower()
+            entry = known.get((table.event, parameter)) or known.get(("*", parameter))
+            if entry is None or entry[1] == "-":
+                continue
+            column, test = entry
+            values = self.values([argument.value])
+            if not values:
+                self.side_query([argument.value])
+                continue
+            operator = {"eq": "eq", "has": "contains", "has_all": "contains"}.get(test, "starts_with")
+            tests: list[Node] = [
+                self.predicate(column, operator, value, token, source, cased=False)
+                for value, token in values
+            ]
+            nodes.append(all_of(tests) if test == "has_all" else any_of(tests))  # type: ignore[arg-type]
+        return all_of(nodes)
+
+    def _body(self, function: FnDef, source: Source, call: Call | None = None) -> Node | None:
         saved = dict(self.lets)
+        if call is not None:  # the call's arguments are the parameters' values
+            for index, param in enumerate(function.params):
+                argument = call.args[index] if index < len(call.args) else param.default
+                if argument is not None and not isinstance(argument, Assign):
+                    self.lets[param.name] = argument
         result: Node | None = None
         for statement in function.body:
             if isinstance(statement, Let):
@@ -241,14 +315,18 @@ class Converter:
 
     def union(self, node: UnionOp, source: Source) -> Node | None:
         legs: list[Node] = []
+        unfiltered = False
         for leg in node.legs:
-            leg_source = Source(computed=set(source.computed))
+            leg_source = source.fork()
             converted = self.tabular(leg, leg_source)
             source.tables.extend(leg_source.tables)
             if converted is not None:
                 legs.append(converted)
-            else:
-                return None  # a leg without filters matches its whole table
+            elif leg_source.tables:
+                unfiltered = True  # a leg without filters matches its whole table
+            # a leg reading no table (``datatable(...)[]``, a print) adds no events
+        if unfiltered:
+            return None
         return any_of(legs) if legs else None
 
     def stage(self, stage: object, source: Source) -> Node | None:
@@ -265,34 +343,59 @@ class Converter:
             source.tables.extend(side.tables)
             return None if right is None else And([right], kind="join")
         if isinstance(stage, UnionOp):
-            legs = self.union(stage, Source(computed=set(source.computed)))
-            return legs
+            return self.union(stage, source.fork())
         if isinstance(stage, Search):
             return self.where(stage.expr, source)
         defined = getattr(stage, "defined", None)
         if defined:
             source.computed.update(defined)
+            for name in defined:
+                source.aliases.pop(name, None)
         return None
 
     def columns(self, stage: Columns, source: Source) -> None:
         if stage.operator == "summarize":
-            # after an aggregation only its ``by`` columns still hold event values
-            kept = {a.value.name for a in stage.by if isinstance(a.value, Name) and not a.names}
-            source.computed.update(n for a in (*stage.assigns, *stage.by) for n in a.names)
-            source.computed.update(
-                n for a in stage.assigns if isinstance(a.value, Name) for n in [a.value.name]
-            )
-            source.computed.add("*aggregated*")
-            source.computed.difference_update(kept)
-            source.computed.update({"count_", "dcount_"})
-            self.kept = kept
+            self.summarize(stage, source)
             return
         for assign in stage.assigns:
-            for name in assign.names:
-                if stage.operator == "project-rename" or not (
-                    isinstance(assign.value, Name) and assign.value.name == name
-                ):
-                    source.computed.add(name)
+            if len(assign.names) != 1:
+                source.computed.update(assign.names)
+                continue
+            name = assign.names[0]
+            value = assign.value
+            if stage.operator != "project-rename" and isinstance(value, Name) and value.name == name:
+                continue  # ``project X = X`` keeps the column
+            target = self.column(value, source)
+            source.aliases.pop(name, None)
+            if target is not None:
+                source.aliases[name] = target
+                source.computed.discard(name)
+            else:
+                source.computed.add(name)
+
+    def summarize(self, stage: Columns, source: Source) -> None:
+        """After an aggregation only its ``by`` columns hold event values, unless a row is kept
+        whole (``arg_max(TimeGenerated, *)``: the latest event per key) or in part."""
+        kept = {a.value.name for a in stage.by if isinstance(a.value, Name) and not a.names}
+        whole = False
+        for assign in stage.assigns:
+            value = assign.value
+            if isinstance(value, Call) and value.name.lower() in ROW_AGGREGATES:
+                if any(isinstance(a, Star) for a in value.args):
+                    whole = True
+                rest = value.args[1:] if assign.names else value.args
+                kept.update(a.name for a in rest if isinstance(a, Name))
+        named = {n for a in (*stage.assigns, *stage.by) for n in a.names}
+        named.update(a.value.name for a in stage.assigns if isinstance(a.value, Name))
+        for name in named:
+            source.aliases.pop(name, None)
+        source.computed.update(named)
+        source.computed.update({"count_", "dcount_"})
+        if whole:
+            return
+        source.computed.add("*aggregated*")
+        source.computed.difference_update(kept)
+        source.kept = kept
 
     # -- filters ------------------------------------------------------------------------------
 
@@ -381,6 +484,7 @@ class Converter:
             return None
         values = self.values(expr.items)
         if not values:
+            self.side_query(expr.items)
             return None
         operator, cased, every = LIST_OPERATORS[op]
         nodes: list[Node] = [
@@ -389,6 +493,41 @@ class Converter:
         ]
         node = all_of(nodes) if every else any_of(nodes)
         return Not(node) if negated else node
+
+    def side_query(self, items: list[Expr]) -> None:
+        """The filters of a sub-query whose values a list operator tests (``X in (T | where
+        ...)``, ``X !in (known)`` with ``let known = T | where ...``): the rule applies them to T's
+        events, whether X must be in the result or not. Read once per sub-query."""
+        if len(items) != 1:
+            return
+        item = items[0]
+        while isinstance(item, Call) and item.name.lower() in WRAPPERS and len(item.args) == 1:
+            item = item.args[0]
+        key = ""
+        if isinstance(item, Name) and item.name in self.lets:
+            key = item.name
+            bound = self.lets[item.name]
+            if isinstance(bound, FnDef):
+                return
+            item = bound
+        while isinstance(item, Call) and item.name.lower() in WRAPPERS and len(item.args) == 1:
+            item = item.args[0]
+        if not isinstance(item, (Pipeline, UnionOp, Name, Call)):
+            return
+        key = key or f"{id(item)}"
+        if key in self.side_done:
+            return
+        self.side_done.add(key)
+        side = Source()
+        node = self.tabular(item, side)
+        known = tables()
+        if not side.tables or not all(
+            t.lower() in known or t.lower().endswith("_cl") for t in side.tables
+        ):
+            return  # a watchlist, external data or a function rulelint does not know
+        self.side_tables.extend(side.tables)
+        if node is not None:
+            self.side_filters.append(node)
 
     # -- operands ------------------------------------------------------------------------------
 
@@ -402,9 +541,12 @@ class Converter:
         if path is None:
             return None
         root = path.split(".", 1)[0].split("[", 1)[0]
-        if root in source.computed or root in self.lets:
+        if "*aggregated*" in source.computed and root not in source.kept:
             return None
-        if "*aggregated*" in source.computed and root not in self.kept:
+        alias = source.aliases.get(root)
+        if alias is not None:
+            return alias[0] + path[len(root) :], cased and alias[1]
+        if root in source.computed or root in self.lets:
             return None
         return path, cased
 
@@ -479,6 +621,8 @@ class Converter:
 
 
 def _path(expr: Expr) -> str | None:
+    if isinstance(expr, Call) and expr.name.lower() in PATH_FUNCTIONS and len(expr.args) == 1:
+        return _path(expr.args[0])  # parse_json(AdditionalFields).Command: the column's member
     if isinstance(expr, Name):
         return expr.name
     if isinstance(expr, Member):
