@@ -328,3 +328,87 @@ def test_exclusion_snippet_is_kql_that_reads_back() -> None:
         ("process.parent.name", "eq", "svchost.exe"),
         ("process.executable", "starts_with", "?:\\windows\\"),
     ]
+
+
+def test_asim_parser_parameters_are_filters() -> None:
+    rule = read(
+        """
+        let discord = dynamic(["cdn.discordapp.com", "media.discordapp.net"]);
+        _Im_WebSession(starttime=ago(1h), url_has_any=discord, eventresult='Success')
+        | where HttpUserAgent has "curl"
+        """
+    )
+    assert rule.events == ["asim:WebSession"]
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        ("Url", "contains", "cdn.discordapp.com"),
+        ("Url", "contains", "media.discordapp.net"),
+        ("EventResult", "eq", "success"),
+        ("HttpUserAgent", "contains", "curl"),
+    ]
+    dns = read("_Im_Dns(responsecodename='NXDOMAIN')\n| summarize count() by SrcIpAddr\n")
+    assert keys(dns.predicates()) == [("dns.response_code", "eq", "nxdomain")]
+
+
+def test_sub_query_filters_of_in_lists_are_the_rules() -> None:
+    rule = read(
+        """
+        let devices = DeviceNetworkEvents
+            | where ActionType == "InboundConnectionAccepted"
+            | where LocalPort in ("139", "445")
+            | distinct DeviceId;
+        DeviceInfo
+        | where OSPlatform startswith "Windows"
+        | where DeviceId !in (devices) and DeviceName !in (devices)
+        | where DeviceId in ((AlertEvidence | where Title has "ransom" | distinct DeviceId))
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        ("OSPlatform", "starts_with", "windows"),
+        ("ActionType", "eq", "InboundConnectionAccepted"),
+        ("LocalPort", "eq", "139"),
+        ("LocalPort", "eq", "445"),
+        ("Title", "contains", "ransom"),
+    ]  # the sub-query read twice counts once; its filters are not negated by !in
+    assert rule.events == ["mde:DeviceInfo", "mde:DeviceNetworkEvents", "mde:AlertInfo"]
+    assert rule.exclusions() == []
+    # values from a feed are no filter of the rule's events
+    feed = read(
+        """
+        let feed = externaldata(Domain: string)[@"https://example.org/domains.txt"] with (format="txt");
+        let known = feed | where Domain endswith ".ru" | distinct Domain;
+        DeviceNetworkEvents
+        | where RemoteUrl has_any (known)
+        """
+    )
+    assert feed.expression is None
+
+
+def test_a_union_leg_reading_no_table_adds_no_events() -> None:
+    rule = read(
+        """
+        union isfuzzy=true
+          (datatable(TimeGenerated:datetime)[]),
+          (imDns | where DnsQuery has_any ("xmrpool.eu", "minexmr.com"))
+        """
+    )
+    assert [p.value for p in rule.predicates()] == ["xmrpool.eu", "minexmr.com"]
+    unfiltered = read("union (DeviceEvents | where ActionType == 'x'), DeviceProcessEvents\n")
+    assert unfiltered.expression is None  # the second leg matches its whole table
+
+
+def test_a_function_call_binds_its_parameters() -> None:
+    rule = read(
+        """
+        let Scan = (DeviceIdInput: string, Kind: string = "Full") {
+            DeviceTvmInfoGathering
+            | where DeviceId == DeviceIdInput and AdditionalFields has Kind
+        };
+        Scan("70da955b16e5")
+        """
+    )
+    assert [(p.field, p.value) for p in rule.predicates()] == [
+        ("DeviceId", "70da955b16e5"),
+        ("AdditionalFields", "full"),
+    ]

@@ -104,6 +104,8 @@ TRANSPARENT = {
 }
 #: Functions that keep a dynamic column's value, so a member of their result is the column's member.
 PATH_FUNCTIONS = frozenset({"parse_json", "todynamic", "tostring"})
+#: The tests of events/kusto_asim_parameters.tsv -> canonical operator.
+PARAMETER_TESTS = {"eq": "eq", "has": "contains", "has_all": "contains", "prefix": "starts_with"}
 #: Calls that hand on the tabular result of their argument.
 WRAPPERS = frozenset({"toscalar", "materialize", "view"})
 #: Aggregates that return event rows (``arg_max(TimeGenerated, *)``) or columns of one.
@@ -282,14 +284,14 @@ class Converter:
                 continue
             parameter = argument.names[0].lower()
             entry = known.get((table.event, parameter)) or known.get(("*", parameter))
-            if entry is None or entry[1] == "-":
+            if entry is None or entry[1] not in PARAMETER_TESTS:
                 continue
             column, test = entry
             values = self.values([argument.value])
             if not values:
                 self.side_query([argument.value])
                 continue
-            operator = {"eq": "eq", "has": "contains", "has_all": "contains"}.get(test, "starts_with")
+            operator = PARAMETER_TESTS[test]
             tests: list[Node] = [
                 self.predicate(column, operator, value, token, source, cased=False)
                 for value, token in values
@@ -363,7 +365,11 @@ class Converter:
                 continue
             name = assign.names[0]
             value = assign.value
-            if stage.operator != "project-rename" and isinstance(value, Name) and value.name == name:
+            if (
+                stage.operator != "project-rename"
+                and isinstance(value, Name)
+                and value.name == name
+            ):
                 continue  # ``project X = X`` keeps the column
             target = self.column(value, source)
             source.aliases.pop(name, None)
