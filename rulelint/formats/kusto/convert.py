@@ -32,6 +32,7 @@ from rulelint.formats.kusto.ast import (
     Num,
     Pipeline,
     Search,
+    Special,
     Star,
     Statement,
     Str,
@@ -104,6 +105,19 @@ TRANSPARENT = {
 }
 #: Functions that keep a dynamic column's value, so a member of their result is the column's member.
 PATH_FUNCTIONS = frozenset({"parse_json", "todynamic", "tostring"})
+#: Why a query's filters gave no predicate, in the order a note lists them.
+EMPTY_REASONS = {
+    "time": "the time window",
+    "computed": "computed columns (aggregates, extended or parsed values)",
+    "data": "values from data (external feed, watchlist, sub-query result)",
+    "expression": "expressions of columns (function results)",
+}
+#: Pipe operators that turn events into statistics.
+STATISTICS = frozenset({"count", "make-series", "evaluate", "top-nested", "top-hitters"})
+TIME_COLUMNS = frozenset({"TimeGenerated", "Timestamp", "_time", "EventTime", "TimeCreated"})
+TIME_FUNCTIONS = frozenset(
+    {"ago", "now", "datetime", "startofday", "startofweek", "startofmonth", "endofday", "bin"}
+)
 #: The tests of events/kusto_asim_parameters.tsv -> canonical operator.
 PARAMETER_TESTS = {"eq": "eq", "has": "contains", "has_all": "contains", "prefix": "starts_with"}
 #: Calls that hand on the tabular result of their argument.
@@ -197,6 +211,10 @@ class Converter:
         self.side_filters: list[Node] = []
         self.side_tables: list[str] = []
         self.side_done: set[str] = set()
+        #: why filters gave no predicate (kinds of EMPTY_REASONS), for a query left without any
+        self.dropped: set[str] = set()
+        self.aggregates = False
+        self.every_table = False  # union * / search without a table list
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -222,7 +240,22 @@ class Converter:
             else:
                 expression = And([expression, side])
         tables_read = [*source.tables, *self.side_tables]
+        if expression is None:
+            self.note(f"no filter on event columns: {self.empty_reason(tables_read)}")
         return Result(expression, tables_read, self.notes)
+
+    def empty_reason(self, tables_read: list[str]) -> str:
+        """Why a query gave no predicate, from the filters it dropped."""
+        if not tables_read and self.every_table:
+            return "reads every table (union * / search): workspace statistics"
+        if not tables_read:
+            return "reads no event table (external data, datatable, range)"
+        if not self.dropped:
+            if self.aggregates:
+                return "statistics only: summarize/make-series with no filter"
+            return "no filter: the query returns the whole table"
+        found = [text for kind, text in EMPTY_REASONS.items() if kind in self.dropped]
+        return "its filters test " + ", ".join(found)
 
     # -- tabular expressions ------------------------------------------------------------------
 
@@ -266,7 +299,11 @@ class Converter:
         if isinstance(node, UnionOp):
             return self.union(node, source)
         if isinstance(node, Search):
+            self.every_table = True
             return self.where(node.expr, source)
+        if isinstance(node, Star):
+            self.every_table = True
+            return None
         if isinstance(node, Columns):  # print / datatable sources: nothing from events
             return None
         return None
@@ -348,6 +385,8 @@ class Converter:
             return self.union(stage, source.fork())
         if isinstance(stage, Search):
             return self.where(stage.expr, source)
+        if getattr(stage, "operator", "") in STATISTICS:
+            self.aggregates = True
         defined = getattr(stage, "defined", None)
         if defined:
             source.computed.update(defined)
@@ -356,6 +395,8 @@ class Converter:
         return None
 
     def columns(self, stage: Columns, source: Source) -> None:
+        if stage.operator in ("summarize", "distinct"):
+            self.aggregates = True
         if stage.operator == "summarize":
             self.summarize(stage, source)
             return
@@ -408,6 +449,9 @@ class Converter:
     def where(self, expr: Expr, source: Source) -> Node | None:
         conjuncts = expr.items if isinstance(expr, BoolOp) and expr.op == "and" else [expr]
         nodes = [self.condition(c, source) for c in conjuncts]
+        for conjunct, node in zip(conjuncts, nodes, strict=True):
+            if node is None:
+                self.dropped.add(self.why(conjunct, source))
         kept = [n for n in nodes if n is not None]
         return all_of(kept) if kept else None
 
@@ -436,6 +480,53 @@ class Converter:
             both = all_of([n for n in (low, high) if n is not None]) if (low or high) else None
             return Not(both) if both is not None and expr.op.startswith("!") else both
         return None
+
+    def why(self, expr: Expr, source: Source) -> str:
+        """The kind of a filter that gave no predicate (a key of EMPTY_REASONS)."""
+        names: list[str] = []
+        timely = False
+        data = False
+        stack: list[object] = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Call):
+                name = node.name.lower()
+                timely = timely or name in TIME_FUNCTIONS
+                if name == "not" or name in TRANSPARENT or name in NULL_FUNCTIONS:
+                    stack.extend(node.args)
+                continue  # other functions: their arguments are no direct test
+            if isinstance(node, Name):
+                bound = self.lets.get(node.name)
+                if bound is None:
+                    names.append(node.name)
+                elif not isinstance(bound, (Str, Num, ArrayLit, DataTable)):
+                    data = data or not isinstance(bound, Special)
+                    timely = timely or isinstance(bound, Special)
+                continue
+            if isinstance(node, Special):
+                timely = True
+            elif isinstance(node, (Pipeline, UnionOp)):
+                data = True
+            elif isinstance(node, BoolOp):
+                stack.extend(node.items)
+            elif isinstance(node, CompareNode):
+                stack.extend((node.left, node.right))
+            elif isinstance(node, InList):
+                stack.extend((node.left, *node.items))
+            elif isinstance(node, Between):
+                stack.extend((node.left, node.low, node.high))
+            elif isinstance(node, (Member, Index)):
+                path = _path(node)
+                if path is not None:
+                    names.append(path.split(".", 1)[0].split("[", 1)[0])
+        if timely or any(n in TIME_COLUMNS for n in names):
+            return "time"
+        columns = [n for n in names if n not in TIME_COLUMNS]
+        if columns and all(self.column(Name(n), source) is None for n in columns):
+            return "computed"
+        if data:
+            return "data"
+        return "expression"
 
     def call(self, expr: Call, source: Source) -> Node | None:
         name = expr.name.lower()

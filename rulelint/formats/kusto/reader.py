@@ -72,7 +72,9 @@ def read_queries(path: str, queries: list[tuple[str, int]], base: Rule, split: b
             rule.events = events
             rule.platforms = rule.platforms or platforms
             rule.extra["tables"] = converted.tables
-            if rule.expression is None:
+            if rule.expression is None and not any(
+                n.startswith("no filter on event columns") for n in rule.notes
+            ):
                 rule.notes.append("no filter on event columns")
             rules.append(rule)
     if not rules and errors:
