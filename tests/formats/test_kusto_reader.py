@@ -412,3 +412,49 @@ def test_a_function_call_binds_its_parameters() -> None:
         ("DeviceId", "70da955b16e5"),
         ("AdditionalFields", "full"),
     ]
+
+
+def test_a_boolean_column_and_a_one_item_dynamic_array() -> None:
+    rule = read(
+        """
+        DeviceInfo
+        | where IsInternetFacing and not(IsExcluded)
+        | where DeviceCategory in (dynamic(["Endpoint"]))
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        ("IsInternetFacing", "eq", "true"),
+        ("IsExcluded", "eq", "true"),
+        ("DeviceCategory", "eq", "Endpoint"),
+    ]
+    assert [(p.field, p.value) for p in rule.exclusions()] == [("IsExcluded", "true")]
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        (
+            "SigninLogs\n| where TimeGenerated > ago(7d)\n| summarize count() by AppDisplayName\n",
+            "its filters test the time window",
+        ),
+        ("SigninLogs\n| summarize count() by UserAgent\n", "statistics only"),
+        (
+            "SigninLogs\n| summarize Apps = dcount(AppId) by UserPrincipalName\n"
+            "| where Apps > 10\n",
+            "its filters test computed columns",
+        ),
+        (
+            'let feed = externaldata(Ip: string)[@"https://example.org/ips.txt"];\n'
+            "SigninLogs\n| where IPAddress in (feed)\n",
+            "its filters test values from data",
+        ),
+        ("union withsource=T *\n| summarize count() by T\n", "reads every table"),
+    ],
+)
+def test_a_query_without_predicates_says_why(query: str, reason: str) -> None:
+    rule = read(query)
+    assert rule.expression is None
+    assert any(n.startswith(f"no filter on event columns: {reason}") for n in rule.notes), (
+        rule.notes
+    )

@@ -183,6 +183,8 @@ class Source:
     aliases: dict[str, tuple[str, bool]] = field(default_factory=dict)
     #: after summarize: the columns that still hold event values (``by`` keys, ``arg_max`` ones)
     kept: set[str] = field(default_factory=set)
+    #: reads a function rulelint does not know (a watchlist, a workspace function): maybe no events
+    functions: bool = False
 
     def fork(self) -> Source:
         """A union leg's view: the same computed columns, its own tables."""
@@ -295,6 +297,8 @@ class Converter:
                     return None
                 return self.tabular(argument, source)
             source.tables.append(name)
+            if name.lower() not in tables():
+                source.functions = True
             return self.parser_parameters(node, source)
         if isinstance(node, UnionOp):
             return self.union(node, source)
@@ -466,6 +470,11 @@ class Converter:
             return any_of(items)  # type: ignore[arg-type]
         if isinstance(expr, Call):
             return self.call(expr, source)
+        if isinstance(expr, (Name, Member, Index)):  # ``where IsInternetFacing``: a bool column
+            column = self.column(expr, source)
+            if column is None:
+                return None
+            return self.predicate(column[0], "eq", "true", expr, source, cased=False)
         if isinstance(expr, CompareNode):
             return self.compare(expr, source)
         if isinstance(expr, InList):
@@ -617,11 +626,8 @@ class Converter:
         self.side_done.add(key)
         side = Source()
         node = self.tabular(item, side)
-        known = tables()
-        if not side.tables or not all(
-            t.lower() in known or t.lower().endswith("_cl") for t in side.tables
-        ):
-            return  # a watchlist, external data or a function rulelint does not know
+        if not side.tables or side.functions:
+            return  # external data, a watchlist or a function rulelint does not know
         self.side_tables.extend(side.tables)
         if node is not None:
             self.side_filters.append(node)
@@ -675,7 +681,13 @@ class Converter:
             elif isinstance(item, DataTable):
                 stack.extend(reversed(item.values))
             elif isinstance(item, Call) and item.name.lower() in ("dynamic", "pack_array"):
-                stack.extend(reversed(item.args))
+                # dynamic(["403"]) lexes as a bracketed column name: a one-item array here
+                stack.extend(
+                    Str(a.name, f'"{a.name}"', a.line, a.column)
+                    if isinstance(a, Name) and a.bracketed
+                    else a
+                    for a in reversed(item.args)
+                )
             else:
                 return []
         return found
