@@ -458,3 +458,22 @@ def test_a_query_without_predicates_says_why(query: str, reason: str) -> None:
     assert any(n.startswith(f"no filter on event columns: {reason}") for n in rule.notes), (
         rule.notes
     )
+
+
+def test_ipv4_is_private_is_a_cidr_test() -> None:
+    rule = read(
+        """
+        _Im_NetworkSession
+        | where ipv4_is_private(SrcIpAddr) == False and not(ipv4_is_private(DstIpAddr))
+        | where ipv4_is_private(DvcIpAddr) == true
+        """
+    )
+    assert [(p.field, p.operator, p.value) for p in rule.exclusions()] == [
+        ("SrcIpAddr", "cidr_match", "10.0.0.0/8"),
+        ("SrcIpAddr", "cidr_match", "172.16.0.0/12"),
+        ("SrcIpAddr", "cidr_match", "192.168.0.0/16"),
+        ("DstIpAddr", "cidr_match", "10.0.0.0/8"),
+        ("DstIpAddr", "cidr_match", "172.16.0.0/12"),
+        ("DstIpAddr", "cidr_match", "192.168.0.0/16"),
+    ]
+    assert [p.value for p in rule.indicators()] == ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]

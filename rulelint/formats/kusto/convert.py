@@ -122,6 +122,8 @@ TIME_FUNCTIONS = frozenset(
 PARAMETER_TESTS = {"eq": "eq", "has": "contains", "has_all": "contains", "prefix": "starts_with"}
 #: Calls that hand on the tabular result of their argument.
 WRAPPERS = frozenset({"toscalar", "materialize", "view"})
+#: ipv4_is_private(): the RFC 1918 blocks, as Sigma rules write the same test (``|cidr``).
+PRIVATE_IPV4 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 #: Aggregates that return event rows (``arg_max(TimeGenerated, *)``) or columns of one.
 ROW_AGGREGATES = frozenset({"arg_max", "arg_min", "take_any", "any"})
 #: Functions of a column that are a predicate on it: (operator, case-sensitive).
@@ -554,6 +556,16 @@ class Converter:
                 return None
             operator, cased = PREDICATE_FUNCTIONS[name]
             return self.predicate(column[0], operator, value, expr.args[1], source, cased=cased)
+        if name == "ipv4_is_private" and len(expr.args) == 1:
+            column = self.column(expr.args[0], source)
+            if column is None:
+                return None
+            return any_of(
+                [
+                    self.predicate(column[0], "cidr_match", block, expr, source, cased=False)
+                    for block in PRIVATE_IPV4
+                ]
+            )
         return None
 
     def compare(self, expr: CompareNode, source: Source) -> Node | None:
@@ -567,6 +579,12 @@ class Converter:
         if op not in STRING_OPERATORS:
             return None
         left, right = expr.left, expr.right
+        truth = _boolean(right)
+        if isinstance(left, Call) and truth is not None and op in ("==", "=~"):
+            test = self.call(left, source)  # ipv4_is_private(SrcIpAddr) == false
+            if test is None:
+                return None
+            return test if truth != negated else Not(test)
         column = self.column(left, source)
         if column is None and op in ("==", "=~"):  # "value" == Column
             column, right = self.column(right, source), left
@@ -727,6 +745,13 @@ class Converter:
             if table is not None:
                 scopes.extend(s for s in table.scopes if s not in scopes)
         return tuple(scopes)
+
+
+def _boolean(expr: Expr) -> bool | None:
+    """``true`` / ``false`` (any case) as a bool, else None."""
+    if isinstance(expr, Name) and not expr.bracketed and expr.name.lower() in ("true", "false"):
+        return expr.name.lower() == "true"
+    return None
 
 
 def _path(expr: Expr) -> str | None:
