@@ -11,7 +11,7 @@ from rulelint.formats import detect_format, read_rule_file
 from rulelint.formats.base import ExclusionFix
 from rulelint.formats.errors import RuleReadError
 from rulelint.formats.kusto.reader import KqlFileReader, SentinelReader
-from rulelint.model import Not
+from rulelint.model import And, Not, Or
 
 KQL = KqlFileReader()
 
@@ -477,3 +477,22 @@ def test_ipv4_is_private_is_a_cidr_test() -> None:
         ("DstIpAddr", "cidr_match", "192.168.0.0/16"),
     ]
     assert [p.value for p in rule.indicators()] == ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+
+
+def test_a_union_stage_is_an_alternative_to_the_pipeline_before_it() -> None:
+    rule = read(
+        """
+        DeviceProcessEvents
+        | where FileName =~ "rclone.exe"
+        | union (DeviceNetworkEvents | where RemoteUrl endswith "mega.nz")
+        | where isnotempty(DeviceName)
+        """
+    )
+    assert rule.events == ["mde:DeviceProcessEvents", "mde:DeviceNetworkEvents"]
+    expression = rule.expression
+    assert isinstance(expression, And) and isinstance(expression.children[0], Or)
+    assert [p.value for p in rule.predicates()] == ["rclone.exe", "mega.nz", None]
+    unfiltered = read(
+        "DeviceProcessEvents\n| union (DeviceNetworkEvents | where RemotePort == 4444)\n"
+    )
+    assert unfiltered.expression is None  # the first side matches its whole table

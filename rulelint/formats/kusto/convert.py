@@ -277,6 +277,15 @@ class Converter:
             head = self.tabular(node.source, source)
             parts: list[Node | None] = [head]
             for stage in node.stages:
+                if isinstance(stage, UnionOp):  # T | where a | union (U | where b): a or b
+                    left = all_of([p for p in parts if p is not None])
+                    before = len(source.tables)
+                    legs = self.union(stage, source)
+                    if (left is None and before) or (legs is None and len(source.tables) > before):
+                        parts = []  # one side matches its whole table; later filters still hold
+                    else:
+                        parts = [any_of([n for n in (left, legs) if n is not None])]
+                    continue
                 parts.append(self.stage(stage, source))
             return all_of([p for p in parts if p is not None]) if any(parts) else None
         if isinstance(node, Name):
@@ -387,8 +396,6 @@ class Converter:
             right = self.tabular(stage.right, side)
             source.tables.extend(side.tables)
             return None if right is None else And([right], kind="join")
-        if isinstance(stage, UnionOp):
-            return self.union(stage, source.fork())
         if isinstance(stage, Search):
             return self.where(stage.expr, source)
         if getattr(stage, "operator", "") in STATISTICS:
