@@ -496,3 +496,17 @@ def test_a_union_stage_is_an_alternative_to_the_pipeline_before_it() -> None:
         "DeviceProcessEvents\n| union (DeviceNetworkEvents | where RemotePort == 4444)\n"
     )
     assert unfiltered.expression is None  # the first side matches its whole table
+
+
+def test_a_union_leg_is_read_with_its_own_columns() -> None:
+    rule = read(
+        """
+        let a = IdentityQueryEvents | where ActionType == "DNS query" | summarize by QueryTarget;
+        let b = DeviceNetworkEvents | where RemoteUrl !has "/" | summarize by RemoteUrl;
+        a | union b
+        """
+    )
+    assert [(p.field, p.value) for p in rule.predicates()] == [
+        ("ActionType", "DNS query"),
+        ("RemoteUrl", "/"),
+    ]  # b's filter is on b's events, not on a's aggregated columns

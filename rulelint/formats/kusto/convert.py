@@ -188,10 +188,6 @@ class Source:
     #: reads a function rulelint does not know (a watchlist, a workspace function): maybe no events
     functions: bool = False
 
-    def fork(self) -> Source:
-        """A union leg's view: the same computed columns, its own tables."""
-        return Source(computed=set(self.computed), aliases=dict(self.aliases), kept=set(self.kept))
-
 
 @dataclass(slots=True)
 class Result:
@@ -371,7 +367,7 @@ class Converter:
         legs: list[Node] = []
         unfiltered = False
         for leg in node.legs:
-            leg_source = source.fork()
+            leg_source = Source()  # a leg's own pipeline: the left side's columns are not its
             converted = self.tabular(leg, leg_source)
             source.tables.extend(leg_source.tables)
             if converted is not None:
