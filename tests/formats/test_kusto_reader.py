@@ -510,3 +510,16 @@ def test_a_union_leg_is_read_with_its_own_columns() -> None:
         ("ActionType", "DNS query"),
         ("RemoteUrl", "/"),
     ]  # b's filter is on b's events, not on a's aggregated columns
+
+
+def test_columns_a_parse_defines_are_computed() -> None:
+    rule = read(
+        """
+        CommonSecurityLog
+        | parse Message with * '(' DNSName ')' *
+        | where DNSName in~ ("avsvmcloud.com") or DestinationHostName has "avsvmcloud.com"
+        | where DeviceVendor == "Fortinet"
+        """
+    )
+    # DNSName is cut out of Message: the Or has an alternative that is no event column
+    assert [(p.field, p.value) for p in rule.predicates()] == [("DeviceVendor", "Fortinet")]
