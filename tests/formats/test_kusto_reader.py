@@ -523,3 +523,22 @@ def test_columns_a_parse_defines_are_computed() -> None:
     )
     # DNSName is cut out of Message: the Or has an alternative that is no event column
     assert [(p.field, p.value) for p in rule.predicates()] == [("DeviceVendor", "Fortinet")]
+
+
+def test_an_opaque_stage_ends_at_a_blank_line_before_the_next_query() -> None:
+    text = textwrap.dedent(
+        """
+        CloudAppEvents
+        | where Application == "Microsoft Exchange Online"
+        | evaluate pivot(ActionType, count(), AccountId)
+
+        CloudAppEvents
+        | where AccountId in~ ("admin1@contoso.com", "admin2@contoso.com")
+        | evaluate pivot(ActionType, count(), AccountId)
+        """
+    ).lstrip()
+    rules = KQL.read("/rules/q.kql", text)
+    assert [(r.line, [p.value for p in r.predicates()]) for r in rules] == [
+        (1, ["Microsoft Exchange Online"]),
+        (5, ["admin1@contoso.com", "admin2@contoso.com"]),
+    ]

@@ -97,7 +97,7 @@ def blank_opaque(text: str) -> Scanned:
             and toks[index + 1].text in OPAQUE
         ):
             name = toks[index + 1]
-            end_index = _stage_end(toks, index + 2)
+            end_index = _stage_end(toks, index + 2, text)
             stage = toks[index + 2 : end_index]
             defined[name.start] = _defined_names(name.text, stage)
             if stage:
@@ -110,11 +110,20 @@ def blank_opaque(text: str) -> Scanned:
     return Scanned("".join(chars), defined)
 
 
-def _stage_end(toks: list[Token], start: int) -> int:
-    """Index of the token ending a pipe stage: ``|``, ``;`` or a closing bracket at its depth."""
+def _stage_end(toks: list[Token], start: int, text: str) -> int:
+    """Index of the token ending a pipe stage: ``|``, ``;``, a closing bracket at its depth, or
+    the first token after a blank line at its depth (the next query of a file: ``evaluate
+    pivot(...)`` then, after a blank line, another query must not become its arguments)."""
     depth = 0
     for index in range(start, len(toks)):
         token = toks[index]
+        if (
+            depth == 0
+            and index > start
+            and token.kind != "comment"
+            and _has_blank_line(text[toks[index - 1].end : token.start])
+        ):
+            return index
         if token.kind == "open":
             depth += 1
         elif token.kind == "close":
