@@ -542,3 +542,15 @@ def test_an_opaque_stage_ends_at_a_blank_line_before_the_next_query() -> None:
         (1, ["Microsoft Exchange Online"]),
         (5, ["admin1@contoso.com", "admin2@contoso.com"]),
     ]
+
+
+def test_a_schema_may_end_with_a_comma() -> None:
+    rule = read(
+        """
+        let groups = externaldata(name: string, locations: dynamic, meta: string,)
+            [h@"https://api.ransomware.live/groups"] with (format="multijson");
+        DeviceNetworkEvents
+        | where RemoteUrl endswith ".onion.ly"
+        """
+    )
+    assert [p.value for p in rule.predicates()] == [".onion.ly"]

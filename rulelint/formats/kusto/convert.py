@@ -337,6 +337,7 @@ class Converter:
             column, test = entry
             values = self.values([argument.value])
             if not values:
+                self.dropped.add("data")  # a list built from a feed or a watchlist
                 self.side_query([argument.value])
                 continue
             operator = PARAMETER_TESTS[test]

@@ -161,8 +161,9 @@ args: arg ("," arg)*
 ?arg: pipeline
     | name "=" expr                                       -> named
 bag_item: (string | name) ":" expr
-datatable: "datatable" "(" [col_decl ("," col_decl)*] ")" "[" [args] "]"
-externaldata: "externaldata" "(" [col_decl ("," col_decl)*] ")" "[" [args] "]" ["with" "(" [assign_list] ")"]
+// a schema's column list may end with a comma (Kusto's own grammar: allowTrailingComma)
+datatable: "datatable" "(" [col_decl ("," col_decl)* [","]] ")" "[" [args] "]"
+externaldata: "externaldata" "(" [col_decl ("," col_decl)* [","]] ")" "[" [args] "]" ["with" "(" [assign_list] ")"]
 
 ?literal: string
         | NUMBER                                          -> number
