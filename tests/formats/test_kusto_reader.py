@@ -10,7 +10,7 @@ import pytest
 from rulelint.formats import detect_format, read_rule_file
 from rulelint.formats.base import ExclusionFix
 from rulelint.formats.errors import RuleReadError
-from rulelint.formats.kusto.reader import KqlFileReader, SentinelReader
+from rulelint.formats.kusto.reader import KqlFileReader, KqlMarkdownReader, SentinelReader
 from rulelint.model import And, Not, Or
 
 KQL = KqlFileReader()
@@ -554,3 +554,31 @@ def test_a_schema_may_end_with_a_comma() -> None:
         """
     )
     assert [p.value for p in rule.predicates()] == [".onion.ly"]
+
+
+def test_markdown_unlabeled_and_unclosed_fences() -> None:
+    page = textwrap.dedent(
+        """
+        # Shadow copy deletion
+        ```
+        ls -la | grep vss
+        ```
+        ## Defender XDR
+        ```
+        DeviceProcessEvents
+        | where ProcessCommandLine has "vssadmin" and ProcessCommandLine has "delete"
+        ```
+        ## Sentinel
+        ```KQL
+        SecurityEvent
+        | where EventID == 4688 and CommandLine has "vssadmin"
+        """
+    ).lstrip()
+    reader = KqlMarkdownReader()
+    assert reader.sniff("/hunt/shadow.md", page.split("## Sentinel")[0])  # unlabeled fences only
+    assert not reader.sniff("/docs/readme.md", "# Tools\n```\nls | grep vss\n```\n")
+    rules = reader.read("/hunt/shadow.md", page)
+    assert [(r.line, r.events) for r in rules] == [
+        (7, ["mde:DeviceProcessEvents"]),
+        (12, ["security:4688"]),
+    ]  # the shell fence is no query; the last fence, left open, runs to the end of the page

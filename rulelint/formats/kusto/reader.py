@@ -17,15 +17,30 @@ from rulelint.formats.yamlsafe import LineDict, LineList, block_scalar_position,
 from rulelint.model import AttackTag, Rule, simplify
 
 TECHNIQUE = re.compile(r"\bT\d{4}(?:\.\d{3})?\b")
-FENCE = re.compile(r"^[ \t]*(```|~~~)[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S)
+#: A fenced block; one left open runs to the end of the page (as CommonMark reads it).
+FENCE = re.compile(
+    r"^[ \t]*(```|~~~)[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S
+)
 KQL_LANGUAGES = frozenset({"kql", "kusto", "kusto-query", "csl"})
 #: An unlabeled fence is KQL when it starts like a query: a table or let, then a pipe or where.
 LOOKS_LIKE_KQL = re.compile(r"^\s*(?://[^\n]*\n\s*)*(?:let\s+\w+\s*=|[A-Za-z_]\w*\s*(?:\n\s*)?\|)")
+#: ... and has a KQL pipe operator (``ls | grep`` in a shell fence starts the same way).
+KQL_PIPE = re.compile(
+    r"\|\s*(?:where|summarize|project|extend|join|union|distinct|take|limit|sort|order|top"
+    r"|count|mv-expand|parse|evaluate|lookup|render|make-series|invoke)\b"
+)
+#: An unlabeled fence in a page: its text, up to the closing fence.
+UNLABELED_FENCE = re.compile(r"^[ \t]*(```|~~~)[ \t]*\n(.*?)^[ \t]*\1", re.M | re.S)
 SNIFF_SENTINEL = re.compile(
     r"^(?:query|relevantTechniques|requiredDataConnectors|queryFrequency|triggerOperator)\s*:",
     re.M,
 )
 SEVERITIES = {"informational": "informational", "low": "low", "medium": "medium", "high": "high"}
+
+
+def looks_like_kql(body: str) -> bool:
+    """An unlabeled fence's text reads as a query: a table or ``let`` first, a pipe operator."""
+    return bool(LOOKS_LIKE_KQL.match(body)) and bool(KQL_PIPE.search(body))
 
 
 def read_queries(path: str, queries: list[tuple[str, int]], base: Rule, split: bool) -> list[Rule]:
@@ -233,7 +248,11 @@ class KqlMarkdownReader:
     suffixes = (".md", ".markdown")
 
     def sniff(self, path: str, head: str) -> bool:
-        return bool(re.search(r"^[ \t]*(```|~~~)[ \t]*(kql|kusto)\b", head, re.M | re.I))
+        """A page with a ``kql``/``kusto`` fence, or an unlabeled one holding a query (many
+        hunting pages fence their Defender XDR and Sentinel queries without a language)."""
+        if re.search(r"^[ \t]*(```|~~~)[ \t]*(kql|kusto)\b", head, re.M | re.I):
+            return True
+        return any(looks_like_kql(m.group(2)) for m in UNLABELED_FENCE.finditer(head))
 
     def read(self, path: str, text: str) -> list[Rule]:
         queries: list[tuple[str, int]] = []
@@ -245,7 +264,7 @@ class KqlMarkdownReader:
             line = text.count("\n", 0, match.start(3)) + 1
             outside.append((text[last : match.start()], text.count("\n", 0, last) + 1))
             last = match.end()
-            if language in KQL_LANGUAGES or (not language and LOOKS_LIKE_KQL.match(body)):
+            if language in KQL_LANGUAGES or (not language and looks_like_kql(body)):
                 queries.append((body, line))
         outside.append((text[last:], text.count("\n", 0, last) + 1))
         if not queries:
