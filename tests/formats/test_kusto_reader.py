@@ -582,3 +582,18 @@ def test_markdown_unlabeled_and_unclosed_fences() -> None:
         (7, ["mde:DeviceProcessEvents"]),
         (12, ["security:4688"]),
     ]  # the shell fence is no query; the last fence, left open, runs to the end of the page
+
+
+def test_a_txt_query_with_a_zero_width_space_or_comments_before_its_first_pipe() -> None:
+    pasted = '// alerts on deleted backups\n\u200b AlertInfo \n| where Title == "File backups were deleted"\n'
+    commented = (
+        "DeviceProcessEvents\n// Pro-tip: filter on the file name\n"
+        '| where FileName in~ ("net.exe", "net1.exe")\n'
+    )
+    for text, value in ((pasted, "File backups were deleted"), (commented, "net.exe")):
+        assert KQL.sniff("/hunting/q.txt", text)
+        (rule,) = KQL.read("/hunting/q.txt", text)
+        assert rule.predicates()[0].value == value
+    assert not KQL.sniff(
+        "/hunting/readme.txt", "This folder holds dashboards | where to find them\n"
+    )

@@ -23,7 +23,13 @@ FENCE = re.compile(
 )
 KQL_LANGUAGES = frozenset({"kql", "kusto", "kusto-query", "csl"})
 #: An unlabeled fence is KQL when it starts like a query: a table or let, then a pipe or where.
-LOOKS_LIKE_KQL = re.compile(r"^\s*(?://[^\n]*\n\s*)*(?:let\s+\w+\s*=|[A-Za-z_]\w*\s*(?:\n\s*)?\|)")
+#: Comment lines may sit between the table and its first pipe; zero-width spaces pasted from web
+#: pages count as white space, as they do for the grammar.
+_WS = "[\\s\u200b\ufeff]*"
+_COMMENTS = rf"(?://[^\n]*\n{_WS})*"  # each comment ends at its newline: no backtracking
+LOOKS_LIKE_KQL = re.compile(
+    rf"^{_WS}{_COMMENTS}(?:let\s+\w+\s*=|print\b|[A-Za-z_]\w*{_WS}{_COMMENTS}\|)"
+)
 #: ... and has a KQL pipe operator (``ls | grep`` in a shell fence starts the same way).
 KQL_PIPE = re.compile(
     r"\|\s*(?:where|summarize|project|extend|join|union|distinct|take|limit|sort|order|top"
