@@ -597,3 +597,17 @@ def test_a_txt_query_with_a_zero_width_space_or_comments_before_its_first_pipe()
     assert not KQL.sniff(
         "/hunting/readme.txt", "This folder holds dashboards | where to find them\n"
     )
+
+
+def test_markdown_fences_with_crlf_and_a_wrong_language_label() -> None:
+    page = (
+        "# T1021\r\n```C#\r\nDeviceNetworkEvents\r\n| where RemotePort == 135\r\n```\r\n\r\n"
+        "## Considerations\r\nNone.\r\n"
+    )
+    reader = KqlMarkdownReader()
+    assert reader.sniff("/hunts/T1021.md", page)
+    (rule,) = reader.read("/hunts/T1021.md", page)
+    assert [(p.canonical_field, p.value) for p in rule.predicates()] == [
+        ("destination.port", "135")
+    ]
+    assert not rule.notes  # the closing fence ends the query: the prose after it is no KQL

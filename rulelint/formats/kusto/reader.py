@@ -19,7 +19,7 @@ from rulelint.model import AttackTag, Rule, simplify
 TECHNIQUE = re.compile(r"\bT\d{4}(?:\.\d{3})?\b")
 #: A fenced block; one left open runs to the end of the page (as CommonMark reads it).
 FENCE = re.compile(
-    r"^[ \t]*(```|~~~)[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S
+    r"^[ \t]*(```|~~~)[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*\r?$|\Z)", re.M | re.S
 )
 KQL_LANGUAGES = frozenset({"kql", "kusto", "kusto-query", "csl"})
 #: An unlabeled fence is KQL when it starts like a query: a table or let, then a pipe or where.
@@ -35,8 +35,6 @@ KQL_PIPE = re.compile(
     r"\|\s*(?:where|summarize|project|extend|join|union|distinct|take|limit|sort|order|top"
     r"|count|mv-expand|parse|evaluate|lookup|render|make-series|invoke)\b"
 )
-#: An unlabeled fence in a page: its text, up to the closing fence.
-UNLABELED_FENCE = re.compile(r"^[ \t]*(```|~~~)[ \t]*\n(.*?)^[ \t]*\1", re.M | re.S)
 SNIFF_SENTINEL = re.compile(
     r"^(?:query|relevantTechniques|requiredDataConnectors|queryFrequency|triggerOperator)\s*:",
     re.M,
@@ -254,11 +252,12 @@ class KqlMarkdownReader:
     suffixes = (".md", ".markdown")
 
     def sniff(self, path: str, head: str) -> bool:
-        """A page with a ``kql``/``kusto`` fence, or an unlabeled one holding a query (many
-        hunting pages fence their Defender XDR and Sentinel queries without a language)."""
+        """A page with a ``kql``/``kusto`` fence, or another one holding a query (many hunting
+        pages fence their Defender XDR and Sentinel queries without a language, FalconFriday's
+        label them ``C#``)."""
         if re.search(r"^[ \t]*(```|~~~)[ \t]*(kql|kusto)\b", head, re.M | re.I):
             return True
-        return any(looks_like_kql(m.group(2)) for m in UNLABELED_FENCE.finditer(head))
+        return any(looks_like_kql(m.group(3)) for m in FENCE.finditer(head))
 
     def read(self, path: str, text: str) -> list[Rule]:
         queries: list[tuple[str, int]] = []
@@ -270,7 +269,7 @@ class KqlMarkdownReader:
             line = text.count("\n", 0, match.start(3)) + 1
             outside.append((text[last : match.start()], text.count("\n", 0, last) + 1))
             last = match.end()
-            if language in KQL_LANGUAGES or (not language and looks_like_kql(body)):
+            if language in KQL_LANGUAGES or looks_like_kql(body):  # FalconFriday labels KQL C#
                 queries.append((body, line))
         outside.append((text[last:], text.count("\n", 0, last) + 1))
         if not queries:
