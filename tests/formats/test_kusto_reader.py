@@ -590,7 +590,12 @@ def test_a_txt_query_with_a_zero_width_space_or_comments_before_its_first_pipe()
         "DeviceProcessEvents\n// Pro-tip: filter on the file name\n"
         '| where FileName in~ ("net.exe", "net1.exe")\n'
     )
-    for text, value in ((pasted, "File backups were deleted"), (commented, "net.exe")):
+    union = '\u200b// implant events\nunion DeviceProcessEvents, DeviceFileEvents\n| where SHA1 == "e01c"\n'
+    for text, value in (
+        (pasted, "File backups were deleted"),
+        (commented, "net.exe"),
+        (union, "e01c"),
+    ):
         assert KQL.sniff("/hunting/q.txt", text)
         (rule,) = KQL.read("/hunting/q.txt", text)
         assert rule.predicates()[0].value == value

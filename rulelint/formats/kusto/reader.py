@@ -28,7 +28,7 @@ KQL_LANGUAGES = frozenset({"kql", "kusto", "kusto-query", "csl"})
 _WS = "[\\s\u200b\ufeff]*"
 _COMMENTS = rf"(?://[^\n]*\n{_WS})*"  # each comment ends at its newline: no backtracking
 LOOKS_LIKE_KQL = re.compile(
-    rf"^{_WS}{_COMMENTS}(?:let\s+\w+\s*=|print\b|[A-Za-z_]\w*{_WS}{_COMMENTS}\|)"
+    rf"^{_WS}{_COMMENTS}(?:let\s+\w+\s*=|(?:print|union|search)\b|[A-Za-z_]\w*{_WS}{_COMMENTS}\|)"
 )
 #: ... and has a KQL pipe operator (``ls | grep`` in a shell fence starts the same way).
 KQL_PIPE = re.compile(
