@@ -418,7 +418,7 @@ def test_a_boolean_column_and_a_one_item_dynamic_array() -> None:
     rule = read(
         """
         DeviceInfo
-        | where IsInternetFacing and not(IsExcluded)
+        | where IsInternetFacing and not(IsExcluded) and true
         | where DeviceCategory in (dynamic(["Endpoint"]))
         """
     )

@@ -477,6 +477,8 @@ class Converter:
         if isinstance(expr, Call):
             return self.call(expr, source)
         if isinstance(expr, (Name, Member, Index)):  # ``where IsInternetFacing``: a bool column
+            if _boolean(expr) is not None:
+                return None  # ``where true``
             column = self.column(expr, source)
             if column is None:
                 return None
