@@ -616,3 +616,24 @@ def test_markdown_fences_with_crlf_and_a_wrong_language_label() -> None:
         ("destination.port", "135")
     ]
     assert not rule.notes  # the closing fence ends the query: the prose after it is no KQL
+
+
+def test_mv_apply_filters_test_the_expanded_column() -> None:
+    rule = read(
+        """
+        OfficeActivity
+        | where Operation =~ "New-InboxRule"
+        | mv-apply p = todynamic(Parameters) on (
+            where p.Name == "DeleteMessage"
+            | extend Deletes = tostring(p.Value)
+            | summarize Values = make_set(Deletes)
+            )
+        | where Values has "True" and UserId endswith "@contoso.com"
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        ("Operation", "eq", "new-inboxrule"),
+        ("Parameters.Name", "eq", "DeleteMessage"),
+        ("UserId", "ends_with", "@contoso.com"),
+    ]  # the sub-query's aggregate is computed; the row's own columns still hold event values

@@ -239,7 +239,16 @@ class Opaque:
     offset: int = 0
 
 
-StageNode = Where | Columns | NameList | Join | UnionOp | Search | Passive | Opaque
+@dataclass(slots=True)
+class MvApply:
+    """``mv-apply x = Col on (where ... | extend ...)``: stages run on each row's array items."""
+
+    items: list[Assign]
+    stages: list[StageNode]
+    line: int = 0
+
+
+StageNode = Where | Columns | NameList | Join | UnionOp | Search | Passive | Opaque | MvApply
 
 
 @dataclass(slots=True)
@@ -436,6 +445,14 @@ class ToAst(Transformer):
 
     def mv_expand_op(self, *children: object) -> Columns:
         return Columns("mv-expand", [c for c in children if isinstance(c, Assign)])
+
+    def mv_apply_op(self, *children: object) -> MvApply:
+        items = [c for c in children if isinstance(c, Assign)]
+        body = next((c for c in children if isinstance(c, list)), [])
+        return MvApply(items, body)
+
+    def mv_apply_body(self, *stages: StageNode) -> list[StageNode]:
+        return list(stages)
 
     def mv_item(self, assign: object, _type: object = None) -> Assign:
         return assign if isinstance(assign, Assign) else Assign(assign)  # type: ignore[arg-type]

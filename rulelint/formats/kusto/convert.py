@@ -27,6 +27,7 @@ from rulelint.formats.kusto.ast import (
     Join,
     Let,
     Member,
+    MvApply,
     Name,
     NameList,
     Num,
@@ -395,6 +396,8 @@ class Converter:
             return None if right is None else And([right], kind="join")
         if isinstance(stage, Search):
             return self.where(stage.expr, source)
+        if isinstance(stage, MvApply):
+            return self.mv_apply(stage, source)
         if getattr(stage, "operator", "") in STATISTICS:
             self.aggregates = True
         defined = getattr(stage, "defined", None)
@@ -429,6 +432,24 @@ class Converter:
                 source.computed.discard(name)
             else:
                 source.computed.add(name)
+
+    def mv_apply(self, stage: MvApply, source: Source) -> Node | None:
+        """``mv-apply p = todynamic(Parameters) on (where p.Name == "x" | extend ...)``: the items
+        are the column's array members (``p.Name`` tests ``Parameters.Name``); the sub-query's
+        filters keep a row only if an item passes them; its aggregates are columns of the row."""
+        self.columns(Columns("mv-expand", stage.items), source)
+        nodes: list[Node] = []
+        for inner in stage.stages:
+            if isinstance(inner, Columns) and inner.operator in ("summarize", "distinct"):
+                named = {n for a in (*inner.assigns, *inner.by) for n in a.names}
+                source.computed.update(named)
+                for name in named:
+                    source.aliases.pop(name, None)
+                continue
+            node = self.stage(inner, source)
+            if node is not None:
+                nodes.append(node)
+        return all_of(nodes)
 
     def summarize(self, stage: Columns, source: Source) -> None:
         """After an aggregation only its ``by`` columns hold event values, unless a row is kept
