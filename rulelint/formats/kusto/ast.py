@@ -6,6 +6,7 @@ Every node that can hold a value a predicate reports keeps its (query-relative) 
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -318,6 +319,9 @@ Expr = Union[  # noqa: UP007 - recursive alias
 Statement = Union[Let, Other, Expr]  # noqa: UP007
 
 
+#: offset of an opaque operator -> the columns the pre-scan saw it define, for the parse under way
+OPAQUE_DEFINED: ContextVar[dict[int, list[str]]] = ContextVar("kql_opaque_defined", default={})  # noqa: B039 - read only
+
 # -- parse tree -> nodes ----------------------------------------------------------------------------
 
 
@@ -546,7 +550,9 @@ class ToAst(Transformer):
         return Search(expr, getattr(expr, "line", 0))  # type: ignore[arg-type]
 
     def opaque_op(self, token: Token) -> Opaque:
-        return Opaque(str(token), [], token.line or 0, token.start_pos or 0)
+        offset = token.start_pos or 0
+        defined = OPAQUE_DEFINED.get().get(offset, [])
+        return Opaque(str(token), list(defined), token.line or 0, offset)
 
     # column lists
     def assign_list(self, *assigns: object) -> list[Assign]:

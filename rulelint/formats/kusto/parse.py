@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 
 from lark.exceptions import (
     LarkError,
@@ -13,7 +13,7 @@ from lark.exceptions import (
 )
 
 from rulelint.formats.grammar import lalr_parser
-from rulelint.formats.kusto.ast import Opaque, Statement, ToAst
+from rulelint.formats.kusto.ast import OPAQUE_DEFINED, Statement, ToAst
 from rulelint.formats.kusto.grammar import GRAMMAR
 from rulelint.formats.kusto.scan import blank_opaque
 
@@ -52,6 +52,9 @@ def parse_kql(text: str) -> Parsed:
             f"query is {len(text):,} characters, over the {MAX_QUERY_CHARS:,} limit"
         )
     scanned = blank_opaque(text)
+    # the opaque stages built during the parse take the columns the pre-scan saw them define
+    # (``parse ... with Name``): later filters on those test computed values, not event columns
+    context = OPAQUE_DEFINED.set(scanned.defined)
     try:
         statements = _parser().parse(scanned.text)
     except UnexpectedCharacters as error:
@@ -69,24 +72,6 @@ def parse_kql(text: str) -> Parsed:
         raise KqlSyntaxError(f"cannot read query: {error.orig_exc}") from None
     except LarkError as error:
         raise KqlSyntaxError(str(error).strip().splitlines()[0]) from None
-    if scanned.defined:
-        _fill_defined(statements, scanned.defined)
+    finally:
+        OPAQUE_DEFINED.reset(context)
     return Parsed(statements, scanned.defined)
-
-
-def _fill_defined(root: object, defined: dict[int, list[str]]) -> None:
-    """Give each opaque stage the columns the pre-scan saw it define (``parse ... with Name``),
-    so that later filters on them are known to test computed values, not event columns."""
-    stack: list[object] = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, Opaque):
-            node.defined = defined.get(node.offset, [])
-        elif is_dataclass(node):
-            stack.extend(
-                value
-                for value in (getattr(node, f.name) for f in fields(node))
-                if isinstance(value, list) or is_dataclass(value)
-            )
