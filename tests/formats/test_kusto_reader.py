@@ -637,3 +637,21 @@ def test_mv_apply_filters_test_the_expanded_column() -> None:
         ("Parameters.Name", "eq", "DeleteMessage"),
         ("UserId", "ends_with", "@contoso.com"),
     ]  # the sub-query's aggregate is computed; the row's own columns still hold event values
+
+
+def test_conditions_on_the_querys_own_constants_are_evaluated() -> None:
+    query = """
+        let MaliciousFileSHA1 = "{sha1}";
+        let MaliciousFileName = "Invoice.EXE";
+        DeviceFileEvents
+        | where (not(isempty(MaliciousFileSHA1)) and SHA1 == MaliciousFileSHA1)
+            or (isempty(MaliciousFileSHA1) and tolower(FileName) == tolower(MaliciousFileName))
+        """
+    by_hash = read(query.replace("{sha1}", "e14f7ed43ab3ae9d31680eb74b043339eb6f87e7"))
+    assert keys(by_hash.predicates()) == [
+        ("file.hash.sha1", "eq", "e14f7ed43ab3ae9d31680eb74b043339eb6f87e7")
+    ]
+    by_name = read(query.replace("{sha1}", ""))
+    assert [(p.field, p.operator, p.value) for p in by_name.predicates()] == [
+        ("FileName", "eq", "invoice.exe")
+    ]

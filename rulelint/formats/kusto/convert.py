@@ -104,6 +104,8 @@ TRANSPARENT = {
     "parse_json": True,
     "todynamic": True,
 }
+#: Case functions of a constant, as Kusto applies them.
+CASE_FUNCTIONS = {"tolower": str.lower, "toupper": str.upper}
 #: Functions that keep a dynamic column's value, so a member of their result is the column's member.
 PATH_FUNCTIONS = frozenset({"parse_json", "todynamic", "tostring"})
 #: Why a query's filters gave no predicate, in the order a note lists them.
@@ -486,9 +488,35 @@ class Converter:
         kept = [n for n in nodes if n is not None]
         return all_of(kept) if kept else None
 
+    def constant(self, expr: Expr) -> bool | None:
+        """The value of a condition on the query's own constants, else None: DFIR queries write
+        ``(isnotempty(Sha1) and SHA1 == Sha1) or (isempty(Sha1) and FileName == Name)`` with
+        ``let Sha1 = "..."``, and only one alternative can hold."""
+        if isinstance(expr, BoolOp):
+            values = [self.constant(item) for item in expr.items]
+            if expr.op == "and":
+                return False if False in values else True if all(values) else None
+            return True if True in values else False if all(v is False for v in values) else None
+        if isinstance(expr, Call) and len(expr.args) == 1:
+            name = expr.name.lower()
+            if name == "not":
+                inner = self.constant(expr.args[0])
+                return None if inner is None else not inner
+            if name in NULL_FUNCTIONS:
+                argument = expr.args[0]
+                bound = self.lets.get(argument.name) if isinstance(argument, Name) else None
+                if isinstance(bound, (Str, Num)):
+                    empty = bound.value == ""
+                    return empty if NULL_FUNCTIONS[name] == "is_null" else not empty
+        return _boolean(expr)
+
     def condition(self, expr: Expr, source: Source) -> Node | None:
         if isinstance(expr, BoolOp):
-            items = [self.condition(item, source) for item in expr.items]
+            drop = expr.op == "and"  # true conjuncts and false alternatives change nothing
+            parts = [item for item in expr.items if self.constant(item) is not drop]
+            if not parts or self.constant(expr) is not None:
+                return None  # always true (no filter) or always false (no events)
+            items = [self.condition(item, source) for item in parts]
             if expr.op == "and":
                 kept = [i for i in items if i is not None]
                 return all_of(kept) if kept else None
@@ -699,6 +727,9 @@ class Converter:
         return path, cased
 
     def scalar(self, expr: Expr) -> str | None:
+        if isinstance(expr, Call) and expr.name.lower() in CASE_FUNCTIONS and len(expr.args) == 1:
+            value = self.scalar(expr.args[0])  # tolower(MaliciousFileName): a constant too
+            return None if value is None else CASE_FUNCTIONS[expr.name.lower()](value)
         if isinstance(expr, (Str, Num)):
             return expr.value
         if isinstance(expr, Name):
