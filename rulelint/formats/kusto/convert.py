@@ -3,8 +3,12 @@
 A query is its last tabular statement; ``let`` bindings give the lists and scalars its filters
 use. Along the pipeline, consecutive ``where`` filters are ANDed; a negated conjunct (``!in~``,
 ``!has``, ``not(...)``) is an exclusion, a ``Not`` child of the top-level And as in Sigma. Columns a
-stage computes (``extend``, ``summarize`` aggregates, renames) are no event fields: filters on them
-are not predicates. ``union`` legs are alternatives, ``join``/``lookup`` sides are both required.
+stage computes (``extend``, ``summarize`` aggregates, ``parse``) are no event fields: filters on
+them are not predicates, except a plain copy of a column (``extend X = tolower(Col)``, a rename,
+``parse_json(Col).member``), which is that column. ``union`` legs are alternatives,
+``join``/``lookup`` sides are both required, and so are the filters of a sub-query whose values an
+``in``/``has_any`` list tests. An ASIM parser's filtering parameters are filters too. A query left
+without predicates gets a note saying why.
 """
 
 from __future__ import annotations
