@@ -412,6 +412,18 @@ def test_a_function_call_binds_its_parameters() -> None:
         ("DeviceId", "70da955b16e5"),
         ("AdditionalFields", "full"),
     ]
+    unbound = read(
+        """
+        let Scan = (DeviceIdInput: string, Strict: bool) {
+            DeviceTvmInfoGathering
+            | where DeviceId == DeviceIdInput and Strict and isnotempty(DeviceIdInput)
+            | where OSPlatform == "Windows10"
+        };
+        Scan
+        """
+    )
+    # parameters without a value are no columns
+    assert [(p.field, p.value) for p in unbound.predicates()] == [("OSPlatform", "Windows10")]
 
 
 def test_a_boolean_column_and_a_one_item_dynamic_array() -> None:

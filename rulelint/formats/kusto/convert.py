@@ -222,6 +222,7 @@ class Converter:
         self.dropped: set[str] = set()
         self.aggregates = False
         self.every_table = False  # union * / search without a table list
+        self.params: set[str] = set()  # parameters of the function being read that have no value
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -357,11 +358,15 @@ class Converter:
 
     def _body(self, function: FnDef, source: Source, call: Call | None = None) -> Node | None:
         saved = dict(self.lets)
-        if call is not None:  # the call's arguments are the parameters' values
-            for index, param in enumerate(function.params):
-                argument = call.args[index] if index < len(call.args) else param.default
-                if argument is not None and not isinstance(argument, Assign):
-                    self.lets[param.name] = argument
+        saved_params = set(self.params)
+        for index, param in enumerate(function.params):
+            # the call's arguments (or the defaults) are the parameters' values
+            argument = call.args[index] if call is not None and index < len(call.args) else None
+            argument = param.default if argument is None else argument
+            if argument is not None and not isinstance(argument, Assign):
+                self.lets[param.name] = argument
+            else:
+                self.params.add(param.name)  # no value: a test on it is no column test
         result: Node | None = None
         for statement in function.body:
             if isinstance(statement, Let):
@@ -369,6 +374,7 @@ class Converter:
             else:
                 result = self.tabular(statement, source)
         self.lets = saved
+        self.params = saved_params
         return result
 
     def union(self, node: UnionOp, source: Source) -> Node | None:
@@ -726,7 +732,7 @@ class Converter:
         alias = source.aliases.get(root)
         if alias is not None:
             return alias[0] + path[len(root) :], cased and alias[1]
-        if root in source.computed or root in self.lets:
+        if root in source.computed or root in self.lets or root in self.params:
             return None
         return path, cased
 
