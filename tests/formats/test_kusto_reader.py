@@ -667,3 +667,25 @@ def test_conditions_on_the_querys_own_constants_are_evaluated() -> None:
     assert [(p.field, p.operator, p.value) for p in by_name.predicates()] == [
         ("FileName", "eq", "invoice.exe")
     ]
+
+
+def test_parse_captures_that_read_a_named_field() -> None:
+    rule = read(
+        """
+        Event
+        | where Source == "Microsoft-Windows-Sysmon" and EventID == 13
+        | parse EventData with * 'TargetObject">' TargetObject "<" * 'Details">' Details "<" *
+        | where TargetObject has "UseLogonCredential" and Details == "DWORD (0x00000001)"
+        | parse RenderedDescription with * "KeyUsage=" keyUsage:string "," *
+        | parse Message with * "(" DNSName ")" *
+        | extend Props = strcat(AdditionalData, Message)
+        | parse Props with * "Rule" Rule '}' *
+        | where keyUsage == "Verify" and DNSName == "evil.com" and Rule has "x"
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found[2:] == [
+        ("TargetObject", "contains", "uselogoncredential"),
+        ("Details", "eq", "DWORD (0x00000001)"),
+        ("RenderedDescription.KeyUsage", "eq", "Verify"),
+    ]  # an EventData element is the event's field; "(" labels nothing; Props is computed

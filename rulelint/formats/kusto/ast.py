@@ -238,6 +238,9 @@ class Opaque:
     defined: list[str]
     line: int = 0
     offset: int = 0
+    #: ``parse`` captures that read a field a column's text names: capture -> (column, field,
+    #: XML element?)
+    fields: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -320,7 +323,10 @@ Statement = Union[Let, Other, Expr]  # noqa: UP007
 
 
 #: offset of an opaque operator -> the columns the pre-scan saw it define, for the parse under way
-OPAQUE_DEFINED: ContextVar[dict[int, list[str]]] = ContextVar("kql_opaque_defined", default={})  # noqa: B039 - read only
+#: (and, for a ``parse``, its captures that read a named field -> that field)
+OPAQUE_DEFINED: ContextVar[
+    tuple[dict[int, list[str]], dict[int, dict[str, tuple[str, str, bool]]]]
+] = ContextVar("kql_opaque_defined", default=({}, {}))
 
 # -- parse tree -> nodes ----------------------------------------------------------------------------
 
@@ -551,8 +557,14 @@ class ToAst(Transformer):
 
     def opaque_op(self, token: Token) -> Opaque:
         offset = token.start_pos or 0
-        defined = OPAQUE_DEFINED.get().get(offset, [])
-        return Opaque(str(token), list(defined), token.line or 0, offset)
+        defined, fields = OPAQUE_DEFINED.get()
+        return Opaque(
+            str(token),
+            list(defined.get(offset, [])),
+            token.line or 0,
+            offset,
+            dict(fields.get(offset, {})),
+        )
 
     # column lists
     def assign_list(self, *assigns: object) -> list[Assign]:

@@ -112,6 +112,8 @@ TRANSPARENT = {
 CASE_FUNCTIONS = {"tolower": str.lower, "toupper": str.upper}
 #: Functions that keep a dynamic column's value, so a member of their result is the column's member.
 PATH_FUNCTIONS = frozenset({"parse_json", "todynamic", "tostring"})
+#: Columns holding a Windows event's data as XML: their elements are the event's own fields.
+EVENT_XML_COLUMNS = frozenset({"EventData", "UserData", "EventDataXml", "RenderedDescription"})
 #: Why a query's filters gave no predicate, in the order a note lists them.
 EMPTY_REASONS = {
     "time": "the time window",
@@ -414,10 +416,30 @@ class Converter:
             self.aggregates = True
         defined = getattr(stage, "defined", None)
         if defined:
-            source.computed.update(defined)
+            fields: dict[str, tuple[str, str, bool]] = getattr(stage, "fields", {})
+            read = {name: self.parsed_field(*fields[name], source) for name in fields}
             for name in defined:
                 source.aliases.pop(name, None)
+                target = read.get(name)
+                if target is not None:
+                    source.aliases[name] = target
+                    source.computed.discard(name)
+                else:
+                    source.computed.add(name)
         return None
+
+    def parsed_field(
+        self, column: str, key: str, xml: bool, source: Source
+    ) -> tuple[str, bool] | None:
+        """The event field a ``parse`` capture reads: an element of Windows' EventData XML is that
+        event field (``'TargetObject">' TargetObject``, as Sigma names it); a ``key=`` or JSON
+        ``"key":"`` of a column's text is that column's member. None when the column is computed."""
+        parsed = self.column(Name(column), source)
+        if parsed is None:
+            return None
+        if xml and parsed[0] in EVENT_XML_COLUMNS:
+            return key, True
+        return f"{parsed[0]}.{key}", True
 
     def columns(self, stage: Columns, source: Source) -> None:
         if stage.operator in ("summarize", "distinct"):

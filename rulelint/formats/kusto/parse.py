@@ -54,7 +54,7 @@ def parse_kql(text: str) -> Parsed:
     scanned = blank_opaque(text)
     # the opaque stages built during the parse take the columns the pre-scan saw them define
     # (``parse ... with Name``): later filters on those test computed values, not event columns
-    context = OPAQUE_DEFINED.set(scanned.defined)
+    context = OPAQUE_DEFINED.set((scanned.defined, scanned.fields))
     try:
         statements = _parser().parse(scanned.text)
     except UnexpectedCharacters as error:
