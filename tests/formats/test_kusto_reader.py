@@ -10,8 +10,8 @@ import pytest
 from rulelint.formats import detect_format, read_rule_file
 from rulelint.formats.base import ExclusionFix
 from rulelint.formats.errors import RuleReadError
-from rulelint.formats.kusto.reader import KqlFileReader, SentinelReader
-from rulelint.model import Not
+from rulelint.formats.kusto.reader import KqlFileReader, KqlMarkdownReader, SentinelReader
+from rulelint.model import And, Not, Or
 
 KQL = KqlFileReader()
 
@@ -103,8 +103,8 @@ def test_summarize_and_extend_columns_are_not_event_fields() -> None:
         """
         SecurityEvent
         | where EventID == 4625 and LogonType == 3
-        | extend Target = tostring(TargetUserName)
-        | where Target != "guest"
+        | extend Target = strcat(TargetDomainName, "/", TargetUserName)
+        | where Target != "CONTOSO/guest"
         | summarize Failures = count() by IpAddress, TargetUserName
         | where Failures > 10 and TargetUserName !startswith "svc_"
         """
@@ -114,8 +114,50 @@ def test_summarize_and_extend_columns_are_not_event_fields() -> None:
         ("event.code", "eq", "4625"),
         ("winlog.logon.type", "eq", "3"),
     ]
-    # the by-column still holds event values; the aggregate and the extended column do not
+    # the by-column still holds event values; the aggregate and the computed column do not
     assert keys(rule.exclusions()) == [("user.name", "starts_with", "svc_")]
+
+
+def test_a_column_copied_by_extend_or_rename_is_its_source_column() -> None:
+    rule = read(
+        """
+        CloudAppEvents
+        | extend Operation = tostring(RawEventData.Operation)
+        | extend Params = parse_json(tostring(RawEventData.Parameters))
+        | extend CmdLower = tolower(AccountDisplayName)
+        | project-rename Actor = AccountObjectId
+        | where Operation == "Add-MailboxPermission" and CmdLower has "admin"
+        | where tostring(Params[2].Value) =~ "FullAccess" and isnotempty(Actor)
+        | extend Operation = strcat(Application, Operation)
+        | where Operation has "Exchange"
+        """
+    )
+    found = [(p.field, p.operator, p.value, p.cased) for p in rule.predicates()]
+    assert found == [
+        ("RawEventData.Operation", "eq", "Add-MailboxPermission", True),
+        ("AccountDisplayName", "contains", "admin", False),
+        ("RawEventData.Parameters.Value", "eq", "fullaccess", False),
+        ("AccountObjectId", "is_not_null", None, False),
+    ]  # the last Operation is computed again: no predicate
+
+
+def test_arg_max_star_keeps_event_rows() -> None:
+    rule = read(
+        """
+        IdentityInfo
+        | where TimeGenerated > ago(21d)
+        | summarize arg_max(TimeGenerated, *) by AccountUPN
+        | where BlastRadius == "High" and isnotempty(AssignedRoles)
+        | summarize Roles = make_set(AssignedRoles) by Department
+        | where Roles has "Global Administrator" and Department == "IT"
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        ("BlastRadius", "eq", "High"),
+        ("AssignedRoles", "is_not_null", None),
+        ("Department", "eq", "IT"),
+    ]
 
 
 def test_union_and_join_sides() -> None:
@@ -286,3 +328,364 @@ def test_exclusion_snippet_is_kql_that_reads_back() -> None:
         ("process.parent.name", "eq", "svchost.exe"),
         ("process.executable", "starts_with", "?:\\windows\\"),
     ]
+
+
+def test_asim_parser_parameters_are_filters() -> None:
+    rule = read(
+        """
+        let discord = dynamic(["cdn.discordapp.com", "media.discordapp.net"]);
+        _Im_WebSession(starttime=ago(1h), url_has_any=discord, eventresult='Success')
+        | where HttpUserAgent has "curl"
+        """
+    )
+    assert rule.events == ["asim:WebSession"]
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        ("Url", "contains", "cdn.discordapp.com"),
+        ("Url", "contains", "media.discordapp.net"),
+        ("EventResult", "eq", "success"),
+        ("HttpUserAgent", "contains", "curl"),
+    ]
+    dns = read("_Im_Dns(responsecodename='NXDOMAIN')\n| summarize count() by SrcIpAddr\n")
+    assert keys(dns.predicates()) == [("dns.response_code", "eq", "nxdomain")]
+
+
+def test_sub_query_filters_of_in_lists_are_the_rules() -> None:
+    rule = read(
+        """
+        let devices = DeviceNetworkEvents
+            | where ActionType == "InboundConnectionAccepted"
+            | where LocalPort in ("139", "445")
+            | distinct DeviceId;
+        DeviceInfo
+        | where OSPlatform startswith "Windows"
+        | where DeviceId !in (devices) and DeviceName !in (devices)
+        | where DeviceId in ((AlertEvidence | where Title has "ransom" | distinct DeviceId))
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        ("OSPlatform", "starts_with", "windows"),
+        ("ActionType", "eq", "InboundConnectionAccepted"),
+        ("LocalPort", "eq", "139"),
+        ("LocalPort", "eq", "445"),
+        ("Title", "contains", "ransom"),
+    ]  # the sub-query read twice counts once; its filters are not negated by !in
+    assert rule.events == ["mde:DeviceInfo", "mde:DeviceNetworkEvents", "mde:AlertInfo"]
+    assert rule.exclusions() == []
+    # values from a feed are no filter of the rule's events
+    feed = read(
+        """
+        let feed = externaldata(Domain: string)[@"https://example.org/domains.txt"] with (format="txt");
+        let known = feed | where Domain endswith ".ru" | distinct Domain;
+        DeviceNetworkEvents
+        | where RemoteUrl has_any (known)
+        """
+    )
+    assert feed.expression is None
+
+
+def test_a_union_leg_reading_no_table_adds_no_events() -> None:
+    rule = read(
+        """
+        union isfuzzy=true
+          (datatable(TimeGenerated:datetime)[]),
+          (imDns | where DnsQuery has_any ("xmrpool.eu", "minexmr.com"))
+        """
+    )
+    assert [p.value for p in rule.predicates()] == ["xmrpool.eu", "minexmr.com"]
+    unfiltered = read("union (DeviceEvents | where ActionType == 'x'), DeviceProcessEvents\n")
+    assert unfiltered.expression is None  # the second leg matches its whole table
+
+
+def test_a_function_call_binds_its_parameters() -> None:
+    rule = read(
+        """
+        let Scan = (DeviceIdInput: string, Kind: string = "Full") {
+            DeviceTvmInfoGathering
+            | where DeviceId == DeviceIdInput and AdditionalFields has Kind
+        };
+        Scan("70da955b16e5")
+        """
+    )
+    assert [(p.field, p.value) for p in rule.predicates()] == [
+        ("DeviceId", "70da955b16e5"),
+        ("AdditionalFields", "full"),
+    ]
+    unbound = read(
+        """
+        let Scan = (DeviceIdInput: string, Strict: bool) {
+            DeviceTvmInfoGathering
+            | where DeviceId == DeviceIdInput and Strict and isnotempty(DeviceIdInput)
+            | where OSPlatform == "Windows10"
+        };
+        Scan
+        """
+    )
+    # parameters without a value are no columns
+    assert [(p.field, p.value) for p in unbound.predicates()] == [("OSPlatform", "Windows10")]
+
+
+def test_a_boolean_column_and_a_one_item_dynamic_array() -> None:
+    rule = read(
+        """
+        DeviceInfo
+        | where IsInternetFacing and not(IsExcluded) and true
+        | where DeviceCategory in (dynamic(["Endpoint"]))
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        ("IsInternetFacing", "eq", "true"),
+        ("IsExcluded", "eq", "true"),
+        ("DeviceCategory", "eq", "Endpoint"),
+    ]
+    assert [(p.field, p.value) for p in rule.exclusions()] == [("IsExcluded", "true")]
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        (
+            "SigninLogs\n| where TimeGenerated > ago(7d)\n| summarize count() by AppDisplayName\n",
+            "its filters test the time window",
+        ),
+        ("SigninLogs\n| summarize count() by UserAgent\n", "statistics only"),
+        (
+            "SigninLogs\n| summarize Apps = dcount(AppId) by UserPrincipalName\n"
+            "| where Apps > 10\n",
+            "its filters test computed columns",
+        ),
+        (
+            'let feed = externaldata(Ip: string)[@"https://example.org/ips.txt"];\n'
+            "SigninLogs\n| where IPAddress in (feed)\n",
+            "its filters test values from data",
+        ),
+        ("union withsource=T *\n| summarize count() by T\n", "reads every table"),
+    ],
+)
+def test_a_query_without_predicates_says_why(query: str, reason: str) -> None:
+    rule = read(query)
+    assert rule.expression is None
+    assert any(n.startswith(f"no filter on event columns: {reason}") for n in rule.notes), (
+        rule.notes
+    )
+
+
+def test_ipv4_is_private_is_a_cidr_test() -> None:
+    rule = read(
+        """
+        _Im_NetworkSession
+        | where ipv4_is_private(SrcIpAddr) == False and not(ipv4_is_private(DstIpAddr))
+        | where ipv4_is_private(DvcIpAddr) == true
+        """
+    )
+    assert [(p.field, p.operator, p.value) for p in rule.exclusions()] == [
+        ("SrcIpAddr", "cidr_match", "10.0.0.0/8"),
+        ("SrcIpAddr", "cidr_match", "172.16.0.0/12"),
+        ("SrcIpAddr", "cidr_match", "192.168.0.0/16"),
+        ("DstIpAddr", "cidr_match", "10.0.0.0/8"),
+        ("DstIpAddr", "cidr_match", "172.16.0.0/12"),
+        ("DstIpAddr", "cidr_match", "192.168.0.0/16"),
+    ]
+    assert [p.value for p in rule.indicators()] == ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+
+
+def test_a_union_stage_is_an_alternative_to_the_pipeline_before_it() -> None:
+    rule = read(
+        """
+        DeviceProcessEvents
+        | where FileName =~ "rclone.exe"
+        | union (DeviceNetworkEvents | where RemoteUrl endswith "mega.nz")
+        | where isnotempty(DeviceName)
+        """
+    )
+    assert rule.events == ["mde:DeviceProcessEvents", "mde:DeviceNetworkEvents"]
+    expression = rule.expression
+    assert isinstance(expression, And) and isinstance(expression.children[0], Or)
+    assert [p.value for p in rule.predicates()] == ["rclone.exe", "mega.nz", None]
+    unfiltered = read(
+        "DeviceProcessEvents\n| union (DeviceNetworkEvents | where RemotePort == 4444)\n"
+    )
+    assert unfiltered.expression is None  # the first side matches its whole table
+
+
+def test_a_union_leg_is_read_with_its_own_columns() -> None:
+    rule = read(
+        """
+        let a = IdentityQueryEvents | where ActionType == "DNS query" | summarize by QueryTarget;
+        let b = DeviceNetworkEvents | where RemoteUrl !has "/" | summarize by RemoteUrl;
+        a | union b
+        """
+    )
+    assert [(p.field, p.value) for p in rule.predicates()] == [
+        ("ActionType", "DNS query"),
+        ("RemoteUrl", "/"),
+    ]  # b's filter is on b's events, not on a's aggregated columns
+
+
+def test_columns_a_parse_defines_are_computed() -> None:
+    rule = read(
+        """
+        CommonSecurityLog
+        | parse Message with * '(' DNSName ')' *
+        | where DNSName in~ ("avsvmcloud.com") or DestinationHostName has "avsvmcloud.com"
+        | where DeviceVendor == "Fortinet"
+        """
+    )
+    # DNSName is cut out of Message: the Or has an alternative that is no event column
+    assert [(p.field, p.value) for p in rule.predicates()] == [("DeviceVendor", "Fortinet")]
+
+
+def test_an_opaque_stage_ends_at_a_blank_line_before_the_next_query() -> None:
+    text = textwrap.dedent(
+        """
+        CloudAppEvents
+        | where Application == "Microsoft Exchange Online"
+        | evaluate pivot(ActionType, count(), AccountId)
+
+        CloudAppEvents
+        | where AccountId in~ ("admin1@contoso.com", "admin2@contoso.com")
+        | evaluate pivot(ActionType, count(), AccountId)
+        """
+    ).lstrip()
+    rules = KQL.read("/rules/q.kql", text)
+    assert [(r.line, [p.value for p in r.predicates()]) for r in rules] == [
+        (1, ["Microsoft Exchange Online"]),
+        (5, ["admin1@contoso.com", "admin2@contoso.com"]),
+    ]
+
+
+def test_a_schema_may_end_with_a_comma() -> None:
+    rule = read(
+        """
+        let groups = externaldata(name: string, locations: dynamic, meta: string,)
+            [h@"https://api.ransomware.live/groups"] with (format="multijson");
+        DeviceNetworkEvents
+        | where RemoteUrl endswith ".onion.ly"
+        """
+    )
+    assert [p.value for p in rule.predicates()] == [".onion.ly"]
+
+
+def test_markdown_unlabeled_and_unclosed_fences() -> None:
+    page = textwrap.dedent(
+        """
+        # Shadow copy deletion
+        ```
+        ls -la | grep vss
+        ```
+        ## Defender XDR
+        ```
+        DeviceProcessEvents
+        | where ProcessCommandLine has "vssadmin" and ProcessCommandLine has "delete"
+        ```
+        ## Sentinel
+        ```KQL
+        SecurityEvent
+        | where EventID == 4688 and CommandLine has "vssadmin"
+        """
+    ).lstrip()
+    reader = KqlMarkdownReader()
+    assert reader.sniff("/hunt/shadow.md", page.split("## Sentinel")[0])  # unlabeled fences only
+    assert not reader.sniff("/docs/readme.md", "# Tools\n```\nls | grep vss\n```\n")
+    rules = reader.read("/hunt/shadow.md", page)
+    assert [(r.line, r.events) for r in rules] == [
+        (7, ["mde:DeviceProcessEvents"]),
+        (12, ["security:4688"]),
+    ]  # the shell fence is no query; the last fence, left open, runs to the end of the page
+
+
+def test_a_txt_query_with_a_zero_width_space_or_comments_before_its_first_pipe() -> None:
+    pasted = '// alerts on deleted backups\n\u200b AlertInfo \n| where Title == "File backups were deleted"\n'
+    commented = (
+        "DeviceProcessEvents\n// Pro-tip: filter on the file name\n"
+        '| where FileName in~ ("net.exe", "net1.exe")\n'
+    )
+    union = '\u200b// implant events\nunion DeviceProcessEvents, DeviceFileEvents\n| where SHA1 == "e01c"\n'
+    for text, value in (
+        (pasted, "File backups were deleted"),
+        (commented, "net.exe"),
+        (union, "e01c"),
+    ):
+        assert KQL.sniff("/hunting/q.txt", text)
+        (rule,) = KQL.read("/hunting/q.txt", text)
+        assert rule.predicates()[0].value == value
+    assert not KQL.sniff(
+        "/hunting/readme.txt", "This folder holds dashboards | where to find them\n"
+    )
+
+
+def test_markdown_fences_with_crlf_and_a_wrong_language_label() -> None:
+    page = (
+        "# T1021\r\n```C#\r\nDeviceNetworkEvents\r\n| where RemotePort == 135\r\n```\r\n\r\n"
+        "## Considerations\r\nNone.\r\n"
+    )
+    reader = KqlMarkdownReader()
+    assert reader.sniff("/hunts/T1021.md", page)
+    (rule,) = reader.read("/hunts/T1021.md", page)
+    assert [(p.canonical_field, p.value) for p in rule.predicates()] == [
+        ("destination.port", "135")
+    ]
+    assert not rule.notes  # the closing fence ends the query: the prose after it is no KQL
+
+
+def test_mv_apply_filters_test_the_expanded_column() -> None:
+    rule = read(
+        """
+        OfficeActivity
+        | where Operation =~ "New-InboxRule"
+        | mv-apply p = todynamic(Parameters) on (
+            where p.Name == "DeleteMessage"
+            | extend Deletes = tostring(p.Value)
+            | summarize Values = make_set(Deletes)
+            )
+        | where Values has "True" and UserId endswith "@contoso.com"
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        ("Operation", "eq", "new-inboxrule"),
+        ("Parameters.Name", "eq", "DeleteMessage"),
+        ("UserId", "ends_with", "@contoso.com"),
+    ]  # the sub-query's aggregate is computed; the row's own columns still hold event values
+
+
+def test_conditions_on_the_querys_own_constants_are_evaluated() -> None:
+    query = """
+        let MaliciousFileSHA1 = "{sha1}";
+        let MaliciousFileName = "Invoice.EXE";
+        DeviceFileEvents
+        | where (not(isempty(MaliciousFileSHA1)) and SHA1 == MaliciousFileSHA1)
+            or (isempty(MaliciousFileSHA1) and tolower(FileName) == tolower(MaliciousFileName))
+        """
+    by_hash = read(query.replace("{sha1}", "e14f7ed43ab3ae9d31680eb74b043339eb6f87e7"))
+    assert keys(by_hash.predicates()) == [
+        ("file.hash.sha1", "eq", "e14f7ed43ab3ae9d31680eb74b043339eb6f87e7")
+    ]
+    by_name = read(query.replace("{sha1}", ""))
+    assert [(p.field, p.operator, p.value) for p in by_name.predicates()] == [
+        ("FileName", "eq", "invoice.exe")
+    ]
+
+
+def test_parse_captures_that_read_a_named_field() -> None:
+    rule = read(
+        """
+        Event
+        | where Source == "Microsoft-Windows-Sysmon" and EventID == 13
+        | parse EventData with * 'TargetObject">' TargetObject "<" * 'Details">' Details "<" *
+        | where TargetObject has "UseLogonCredential" and Details == "DWORD (0x00000001)"
+        | parse RenderedDescription with * "KeyUsage=" keyUsage:string "," *
+        | parse Message with * "(" DNSName ")" *
+        | extend Props = strcat(AdditionalData, Message)
+        | parse Props with * "Rule" Rule '}' *
+        | where keyUsage == "Verify" and DNSName == "evil.com" and Rule has "x"
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found[2:] == [
+        ("TargetObject", "contains", "uselogoncredential"),
+        ("Details", "eq", "DWORD (0x00000001)"),
+        ("RenderedDescription.KeyUsage", "eq", "Verify"),
+    ]  # an EventData element is the event's field; "(" labels nothing; Props is computed

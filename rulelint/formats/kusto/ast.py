@@ -6,6 +6,7 @@ Every node that can hold a value a predicate reports keeps its (query-relative) 
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -237,9 +238,21 @@ class Opaque:
     defined: list[str]
     line: int = 0
     offset: int = 0
+    #: ``parse`` captures that read a field a column's text names: capture -> (column, field,
+    #: XML element?)
+    fields: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
 
 
-StageNode = Where | Columns | NameList | Join | UnionOp | Search | Passive | Opaque
+@dataclass(slots=True)
+class MvApply:
+    """``mv-apply x = Col on (where ... | extend ...)``: stages run on each row's array items."""
+
+    items: list[Assign]
+    stages: list[StageNode]
+    line: int = 0
+
+
+StageNode = Where | Columns | NameList | Join | UnionOp | Search | Passive | Opaque | MvApply
 
 
 @dataclass(slots=True)
@@ -308,6 +321,12 @@ Expr = Union[  # noqa: UP007 - recursive alias
 ]
 Statement = Union[Let, Other, Expr]  # noqa: UP007
 
+
+#: offset of an opaque operator -> the columns the pre-scan saw it define, for the parse under way
+#: (and, for a ``parse``, its captures that read a named field -> that field)
+OPAQUE_DEFINED: ContextVar[
+    tuple[dict[int, list[str]], dict[int, dict[str, tuple[str, str, bool]]]]
+] = ContextVar("kql_opaque_defined", default=({}, {}))
 
 # -- parse tree -> nodes ----------------------------------------------------------------------------
 
@@ -437,6 +456,14 @@ class ToAst(Transformer):
     def mv_expand_op(self, *children: object) -> Columns:
         return Columns("mv-expand", [c for c in children if isinstance(c, Assign)])
 
+    def mv_apply_op(self, *children: object) -> MvApply:
+        items = [c for c in children if isinstance(c, Assign)]
+        body = next((c for c in children if isinstance(c, list)), [])
+        return MvApply(items, body)
+
+    def mv_apply_body(self, *stages: StageNode) -> list[StageNode]:
+        return list(stages)
+
     def mv_item(self, assign: object, _type: object = None) -> Assign:
         return assign if isinstance(assign, Assign) else Assign(assign)  # type: ignore[arg-type]
 
@@ -529,7 +556,15 @@ class ToAst(Transformer):
         return Search(expr, getattr(expr, "line", 0))  # type: ignore[arg-type]
 
     def opaque_op(self, token: Token) -> Opaque:
-        return Opaque(str(token), [], token.line or 0, token.start_pos or 0)
+        offset = token.start_pos or 0
+        defined, fields = OPAQUE_DEFINED.get()
+        return Opaque(
+            str(token),
+            list(defined.get(offset, [])),
+            token.line or 0,
+            offset,
+            dict(fields.get(offset, {})),
+        )
 
     # column lists
     def assign_list(self, *assigns: object) -> list[Assign]:

@@ -3,8 +3,12 @@
 A query is its last tabular statement; ``let`` bindings give the lists and scalars its filters
 use. Along the pipeline, consecutive ``where`` filters are ANDed; a negated conjunct (``!in~``,
 ``!has``, ``not(...)``) is an exclusion, a ``Not`` child of the top-level And as in Sigma. Columns a
-stage computes (``extend``, ``summarize`` aggregates, renames) are no event fields: filters on them
-are not predicates. ``union`` legs are alternatives, ``join``/``lookup`` sides are both required.
+stage computes (``extend``, ``summarize`` aggregates, ``parse``) are no event fields: filters on
+them are not predicates, except a plain copy of a column (``extend X = tolower(Col)``, a rename,
+``parse_json(Col).member``), which is that column. ``union`` legs are alternatives,
+``join``/``lookup`` sides are both required, and so are the filters of a sub-query whose values an
+``in``/``has_any`` list tests. An ASIM parser's filtering parameters are filters too. A query left
+without predicates gets a note saying why.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from functools import cache
 
 from rulelint.formats.kusto.ast import (
     ArrayLit,
+    Assign,
     Between,
     BoolOp,
     Call,
@@ -26,11 +31,14 @@ from rulelint.formats.kusto.ast import (
     Join,
     Let,
     Member,
+    MvApply,
     Name,
     NameList,
     Num,
     Pipeline,
     Search,
+    Special,
+    Star,
     Statement,
     Str,
     UnionOp,
@@ -97,7 +105,36 @@ TRANSPARENT = {
     "trim": True,
     "tolong": True,
     "toint": True,
+    "parse_json": True,
+    "todynamic": True,
 }
+#: Case functions of a constant, as Kusto applies them.
+CASE_FUNCTIONS = {"tolower": str.lower, "toupper": str.upper}
+#: Functions that keep a dynamic column's value, so a member of their result is the column's member.
+PATH_FUNCTIONS = frozenset({"parse_json", "todynamic", "tostring"})
+#: Columns holding a Windows event's data as XML: their elements are the event's own fields.
+EVENT_XML_COLUMNS = frozenset({"EventData", "UserData", "EventDataXml", "RenderedDescription"})
+#: Why a query's filters gave no predicate, in the order a note lists them.
+EMPTY_REASONS = {
+    "time": "the time window",
+    "computed": "computed columns (aggregates, extended or parsed values)",
+    "data": "values from data (external feed, watchlist, sub-query result)",
+    "expression": "expressions of columns (function results)",
+}
+#: Pipe operators that turn events into statistics.
+STATISTICS = frozenset({"count", "make-series", "evaluate", "top-nested", "top-hitters"})
+TIME_COLUMNS = frozenset({"TimeGenerated", "Timestamp", "_time", "EventTime", "TimeCreated"})
+TIME_FUNCTIONS = frozenset(
+    {"ago", "now", "datetime", "startofday", "startofweek", "startofmonth", "endofday", "bin"}
+)
+#: The tests of events/kusto_asim_parameters.tsv -> canonical operator.
+PARAMETER_TESTS = {"eq": "eq", "has": "contains", "has_all": "contains", "prefix": "starts_with"}
+#: Calls that hand on the tabular result of their argument.
+WRAPPERS = frozenset({"toscalar", "materialize", "view"})
+#: ipv4_is_private(): the RFC 1918 blocks, as Sigma rules write the same test (``|cidr``).
+PRIVATE_IPV4 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+#: Aggregates that return event rows (``arg_max(TimeGenerated, *)``) or columns of one.
+ROW_AGGREGATES = frozenset({"arg_max", "arg_min", "take_any", "any"})
 #: Functions of a column that are a predicate on it: (operator, case-sensitive).
 PREDICATE_FUNCTIONS = {"ipv4_is_in_range": ("cidr_match", False), "ipv4_is_match": ("eq", False)}
 MAX_LIST_ITEMS = 5000
@@ -117,6 +154,15 @@ def tables() -> dict[str, Table]:
         scopes = tuple(s for s in row[2].split(",") if s)
         found[row[0].lower()] = Table(row[1], scopes, "" if row[3] == "-" else row[3])
     return found
+
+
+@cache
+def asim_parameters() -> dict[tuple[str, str], tuple[str, str]]:
+    """(parser event key or ``*``, parameter) -> (ASIM column, test)."""
+    return {
+        (row[0], row[1].lower()): (row[2], row[3])
+        for row in read_table("events/kusto_asim_parameters.tsv", min_columns=4)
+    }
 
 
 @cache
@@ -143,6 +189,13 @@ class Source:
 
     tables: list[str] = field(default_factory=list)
     computed: set[str] = field(default_factory=set)
+    #: columns a stage defines as a copy of an event column (``extend X = tolower(Col)``,
+    #: ``project-rename X = Col``) -> (that column's path, case kept): a filter on X tests Col
+    aliases: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    #: after summarize: the columns that still hold event values (``by`` keys, ``arg_max`` ones)
+    kept: set[str] = field(default_factory=set)
+    #: reads a function rulelint does not know (a watchlist, a workspace function): maybe no events
+    functions: bool = False
 
 
 @dataclass(slots=True)
@@ -162,7 +215,16 @@ class Converter:
         self.statements = statements
         self.fields = field_map("kusto")
         self.depth = 0
-        self.kept: set[str] = set()  # after summarize: its ``by`` columns still hold event values
+        #: filters of sub-queries read by ``in``/``has_any`` (``x in (T | where ...)``): the rule
+        #: applies them to T's events, as it does a join's other side
+        self.side_filters: list[Node] = []
+        self.side_tables: list[str] = []
+        self.side_done: set[str] = set()
+        #: why filters gave no predicate (kinds of EMPTY_REASONS), for a query left without any
+        self.dropped: set[str] = set()
+        self.aggregates = False
+        self.every_table = False  # union * / search without a table list
+        self.params: set[str] = set()  # parameters of the function being read that have no value
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -179,7 +241,31 @@ class Converter:
             raise Unreadable("no tabular expression (only let/set statements)")
         source = Source()
         expression = self.tabular(main, source)
-        return Result(expression, source.tables, self.notes)
+        if self.side_filters:
+            side = And(self.side_filters, kind="join")
+            if expression is None:
+                expression = side
+            elif isinstance(expression, And) and expression.kind == "and":
+                expression = And([*expression.children, side])
+            else:
+                expression = And([expression, side])
+        tables_read = [*source.tables, *self.side_tables]
+        if expression is None:
+            self.note(f"no filter on event columns: {self.empty_reason(tables_read)}")
+        return Result(expression, tables_read, self.notes)
+
+    def empty_reason(self, tables_read: list[str]) -> str:
+        """Why a query gave no predicate, from the filters it dropped."""
+        if not tables_read and self.every_table:
+            return "reads every table (union * / search): workspace statistics"
+        if not tables_read:
+            return "reads no event table (external data, datatable, range)"
+        if not self.dropped:
+            if self.aggregates:
+                return "statistics only: summarize/make-series with no filter"
+            return "no filter: the query returns the whole table"
+        found = [text for kind, text in EMPTY_REASONS.items() if kind in self.dropped]
+        return "its filters test " + ", ".join(found)
 
     # -- tabular expressions ------------------------------------------------------------------
 
@@ -197,6 +283,15 @@ class Converter:
             head = self.tabular(node.source, source)
             parts: list[Node | None] = [head]
             for stage in node.stages:
+                if isinstance(stage, UnionOp):  # T | where a | union (U | where b): a or b
+                    left = all_of([p for p in parts if p is not None])
+                    before = len(source.tables)
+                    legs = self.union(stage, source)
+                    if (left is None and before) or (legs is None and len(source.tables) > before):
+                        parts = []  # one side matches its whole table; later filters still hold
+                    else:
+                        parts = [any_of([n for n in (left, legs) if n is not None])]
+                    continue
                 parts.append(self.stage(stage, source))
             return all_of([p for p in parts if p is not None]) if any(parts) else None
         if isinstance(node, Name):
@@ -211,25 +306,69 @@ class Converter:
             name = node.name
             bound = self.lets.get(name)
             if isinstance(bound, FnDef):
-                return self._body(bound, source)
-            if name in ("table", "materialize", "view") and node.args:
+                return self._body(bound, source, node)
+            if name in ("table", "materialize", "view", "toscalar") and node.args:
                 argument = node.args[0]
                 if isinstance(argument, Str):
                     source.tables.append(argument.value)
                     return None
                 return self.tabular(argument, source)
             source.tables.append(name)
-            return None
+            if name.lower() not in tables():
+                source.functions = True
+            return self.parser_parameters(node, source)
         if isinstance(node, UnionOp):
             return self.union(node, source)
         if isinstance(node, Search):
+            self.every_table = True
             return self.where(node.expr, source)
+        if isinstance(node, Star):
+            self.every_table = True
+            return None
         if isinstance(node, Columns):  # print / datatable sources: nothing from events
             return None
         return None
 
-    def _body(self, function: FnDef, source: Source) -> Node | None:
+    def parser_parameters(self, node: Call, source: Source) -> Node | None:
+        """An ASIM parser's filtering parameters (``_Im_Dns(domain_has_any=list)``) as the
+        predicates on normalized columns they stand for."""
+        table = tables().get(node.name.lower())
+        if table is None or not node.args:
+            return None
+        known = asim_parameters()
+        nodes: list[Node] = []
+        for argument in node.args:
+            if not isinstance(argument, Assign) or len(argument.names) != 1:
+                continue
+            parameter = argument.names[0].lower()
+            entry = known.get((table.event, parameter)) or known.get(("*", parameter))
+            if entry is None or entry[1] not in PARAMETER_TESTS:
+                continue
+            column, test = entry
+            values = self.values([argument.value])
+            if not values:
+                self.dropped.add("data")  # a list built from a feed or a watchlist
+                self.side_query([argument.value])
+                continue
+            operator = PARAMETER_TESTS[test]
+            tests: list[Node] = [
+                self.predicate(column, operator, value, token, source, cased=False)
+                for value, token in values
+            ]
+            nodes.append(all_of(tests) if test == "has_all" else any_of(tests))  # type: ignore[arg-type]
+        return all_of(nodes)
+
+    def _body(self, function: FnDef, source: Source, call: Call | None = None) -> Node | None:
         saved = dict(self.lets)
+        saved_params = set(self.params)
+        for index, param in enumerate(function.params):
+            # the call's arguments (or the defaults) are the parameters' values
+            argument = call.args[index] if call is not None and index < len(call.args) else None
+            argument = param.default if argument is None else argument
+            if argument is not None and not isinstance(argument, Assign):
+                self.lets[param.name] = argument
+            else:
+                self.params.add(param.name)  # no value: a test on it is no column test
         result: Node | None = None
         for statement in function.body:
             if isinstance(statement, Let):
@@ -237,18 +376,23 @@ class Converter:
             else:
                 result = self.tabular(statement, source)
         self.lets = saved
+        self.params = saved_params
         return result
 
     def union(self, node: UnionOp, source: Source) -> Node | None:
         legs: list[Node] = []
+        unfiltered = False
         for leg in node.legs:
-            leg_source = Source(computed=set(source.computed))
+            leg_source = Source()  # a leg's own pipeline: the left side's columns are not its
             converted = self.tabular(leg, leg_source)
             source.tables.extend(leg_source.tables)
             if converted is not None:
                 legs.append(converted)
-            else:
-                return None  # a leg without filters matches its whole table
+            elif leg_source.tables:
+                unfiltered = True  # a leg without filters matches its whole table
+            # a leg reading no table (``datatable(...)[]``, a print) adds no events
+        if unfiltered:
+            return None
         return any_of(legs) if legs else None
 
     def stage(self, stage: object, source: Source) -> Node | None:
@@ -264,47 +408,147 @@ class Converter:
             right = self.tabular(stage.right, side)
             source.tables.extend(side.tables)
             return None if right is None else And([right], kind="join")
-        if isinstance(stage, UnionOp):
-            legs = self.union(stage, Source(computed=set(source.computed)))
-            return legs
         if isinstance(stage, Search):
             return self.where(stage.expr, source)
+        if isinstance(stage, MvApply):
+            return self.mv_apply(stage, source)
+        if getattr(stage, "operator", "") in STATISTICS:
+            self.aggregates = True
         defined = getattr(stage, "defined", None)
         if defined:
-            source.computed.update(defined)
+            fields: dict[str, tuple[str, str, bool]] = getattr(stage, "fields", {})
+            read = {name: self.parsed_field(*fields[name], source) for name in fields}
+            for name in defined:
+                source.aliases.pop(name, None)
+                target = read.get(name)
+                if target is not None:
+                    source.aliases[name] = target
+                    source.computed.discard(name)
+                else:
+                    source.computed.add(name)
         return None
 
+    def parsed_field(
+        self, column: str, key: str, xml: bool, source: Source
+    ) -> tuple[str, bool] | None:
+        """The event field a ``parse`` capture reads: an element of Windows' EventData XML is that
+        event field (``'TargetObject">' TargetObject``, as Sigma names it); a ``key=`` or JSON
+        ``"key":"`` of a column's text is that column's member. None when the column is computed."""
+        parsed = self.column(Name(column), source)
+        if parsed is None:
+            return None
+        if xml and parsed[0] in EVENT_XML_COLUMNS:
+            return key, True
+        return f"{parsed[0]}.{key}", True
+
     def columns(self, stage: Columns, source: Source) -> None:
+        if stage.operator in ("summarize", "distinct"):
+            self.aggregates = True
         if stage.operator == "summarize":
-            # after an aggregation only its ``by`` columns still hold event values
-            kept = {a.value.name for a in stage.by if isinstance(a.value, Name) and not a.names}
-            source.computed.update(n for a in (*stage.assigns, *stage.by) for n in a.names)
-            source.computed.update(
-                n for a in stage.assigns if isinstance(a.value, Name) for n in [a.value.name]
-            )
-            source.computed.add("*aggregated*")
-            source.computed.difference_update(kept)
-            source.computed.update({"count_", "dcount_"})
-            self.kept = kept
+            self.summarize(stage, source)
             return
         for assign in stage.assigns:
-            for name in assign.names:
-                if stage.operator == "project-rename" or not (
-                    isinstance(assign.value, Name) and assign.value.name == name
-                ):
-                    source.computed.add(name)
+            if len(assign.names) != 1:
+                source.computed.update(assign.names)
+                continue
+            name = assign.names[0]
+            value = assign.value
+            if (
+                stage.operator != "project-rename"
+                and isinstance(value, Name)
+                and value.name == name
+            ):
+                continue  # ``project X = X`` keeps the column
+            target = self.column(value, source)
+            source.aliases.pop(name, None)
+            if target is not None:
+                source.aliases[name] = target
+                source.computed.discard(name)
+            else:
+                source.computed.add(name)
+
+    def mv_apply(self, stage: MvApply, source: Source) -> Node | None:
+        """``mv-apply p = todynamic(Parameters) on (where p.Name == "x" | extend ...)``: the items
+        are the column's array members (``p.Name`` tests ``Parameters.Name``); the sub-query's
+        filters keep a row only if an item passes them; its aggregates are columns of the row."""
+        self.columns(Columns("mv-expand", stage.items), source)
+        nodes: list[Node] = []
+        for inner in stage.stages:
+            if isinstance(inner, Columns) and inner.operator in ("summarize", "distinct"):
+                named = {n for a in (*inner.assigns, *inner.by) for n in a.names}
+                source.computed.update(named)
+                for name in named:
+                    source.aliases.pop(name, None)
+                continue
+            node = self.stage(inner, source)
+            if node is not None:
+                nodes.append(node)
+        return all_of(nodes)
+
+    def summarize(self, stage: Columns, source: Source) -> None:
+        """After an aggregation only its ``by`` columns hold event values, unless a row is kept
+        whole (``arg_max(TimeGenerated, *)``: the latest event per key) or in part."""
+        kept = {a.value.name for a in stage.by if isinstance(a.value, Name) and not a.names}
+        whole = False
+        for assign in stage.assigns:
+            value = assign.value
+            if isinstance(value, Call) and value.name.lower() in ROW_AGGREGATES:
+                if any(isinstance(a, Star) for a in value.args):
+                    whole = True
+                rest = value.args[1:] if assign.names else value.args
+                kept.update(a.name for a in rest if isinstance(a, Name))
+        named = {n for a in (*stage.assigns, *stage.by) for n in a.names}
+        named.update(a.value.name for a in stage.assigns if isinstance(a.value, Name))
+        for name in named:
+            source.aliases.pop(name, None)
+        source.computed.update(named)
+        source.computed.update({"count_", "dcount_"})
+        if whole:
+            return
+        source.computed.add("*aggregated*")
+        source.computed.difference_update(kept)
+        source.kept = kept
 
     # -- filters ------------------------------------------------------------------------------
 
     def where(self, expr: Expr, source: Source) -> Node | None:
         conjuncts = expr.items if isinstance(expr, BoolOp) and expr.op == "and" else [expr]
         nodes = [self.condition(c, source) for c in conjuncts]
+        for conjunct, node in zip(conjuncts, nodes, strict=True):
+            if node is None:
+                self.dropped.add(self.why(conjunct, source))
         kept = [n for n in nodes if n is not None]
         return all_of(kept) if kept else None
 
+    def constant(self, expr: Expr) -> bool | None:
+        """The value of a condition on the query's own constants, else None: DFIR queries write
+        ``(isnotempty(Sha1) and SHA1 == Sha1) or (isempty(Sha1) and FileName == Name)`` with
+        ``let Sha1 = "..."``, and only one alternative can hold."""
+        if isinstance(expr, BoolOp):
+            values = [self.constant(item) for item in expr.items]
+            if expr.op == "and":
+                return False if False in values else True if all(values) else None
+            return True if True in values else False if all(v is False for v in values) else None
+        if isinstance(expr, Call) and len(expr.args) == 1:
+            name = expr.name.lower()
+            if name == "not":
+                inner = self.constant(expr.args[0])
+                return None if inner is None else not inner
+            if name in NULL_FUNCTIONS:
+                argument = expr.args[0]
+                bound = self.lets.get(argument.name) if isinstance(argument, Name) else None
+                if isinstance(bound, (Str, Num)):
+                    empty = bound.value == ""
+                    return empty if NULL_FUNCTIONS[name] == "is_null" else not empty
+        return _boolean(expr)
+
     def condition(self, expr: Expr, source: Source) -> Node | None:
         if isinstance(expr, BoolOp):
-            items = [self.condition(item, source) for item in expr.items]
+            drop = expr.op == "and"  # true conjuncts and false alternatives change nothing
+            parts = [item for item in expr.items if self.constant(item) is not drop]
+            if not parts or self.constant(expr) is not None:
+                return None  # always true (no filter) or always false (no events)
+            items = [self.condition(item, source) for item in parts]
             if expr.op == "and":
                 kept = [i for i in items if i is not None]
                 return all_of(kept) if kept else None
@@ -313,6 +557,13 @@ class Converter:
             return any_of(items)  # type: ignore[arg-type]
         if isinstance(expr, Call):
             return self.call(expr, source)
+        if isinstance(expr, (Name, Member, Index)):  # ``where IsInternetFacing``: a bool column
+            if _boolean(expr) is not None:
+                return None  # ``where true``
+            column = self.column(expr, source)
+            if column is None:
+                return None
+            return self.predicate(column[0], "eq", "true", expr, source, cased=False)
         if isinstance(expr, CompareNode):
             return self.compare(expr, source)
         if isinstance(expr, InList):
@@ -327,6 +578,53 @@ class Converter:
             both = all_of([n for n in (low, high) if n is not None]) if (low or high) else None
             return Not(both) if both is not None and expr.op.startswith("!") else both
         return None
+
+    def why(self, expr: Expr, source: Source) -> str:
+        """The kind of a filter that gave no predicate (a key of EMPTY_REASONS)."""
+        names: list[str] = []
+        timely = False
+        data = False
+        stack: list[object] = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Call):
+                name = node.name.lower()
+                timely = timely or name in TIME_FUNCTIONS
+                if name == "not" or name in TRANSPARENT or name in NULL_FUNCTIONS:
+                    stack.extend(node.args)
+                continue  # other functions: their arguments are no direct test
+            if isinstance(node, Name):
+                bound = self.lets.get(node.name)
+                if bound is None:
+                    names.append(node.name)
+                elif not isinstance(bound, (Str, Num, ArrayLit, DataTable)):
+                    data = data or not isinstance(bound, Special)
+                    timely = timely or isinstance(bound, Special)
+                continue
+            if isinstance(node, Special):
+                timely = True
+            elif isinstance(node, (Pipeline, UnionOp)):
+                data = True
+            elif isinstance(node, BoolOp):
+                stack.extend(node.items)
+            elif isinstance(node, CompareNode):
+                stack.extend((node.left, node.right))
+            elif isinstance(node, InList):
+                stack.extend((node.left, *node.items))
+            elif isinstance(node, Between):
+                stack.extend((node.left, node.low, node.high))
+            elif isinstance(node, (Member, Index)):
+                path = _path(node)
+                if path is not None:
+                    names.append(path.split(".", 1)[0].split("[", 1)[0])
+        if timely or any(n in TIME_COLUMNS for n in names):
+            return "time"
+        columns = [n for n in names if n not in TIME_COLUMNS]
+        if columns and all(self.column(Name(n), source) is None for n in columns):
+            return "computed"
+        if data:
+            return "data"
+        return "expression"
 
     def call(self, expr: Call, source: Source) -> Node | None:
         name = expr.name.lower()
@@ -345,6 +643,16 @@ class Converter:
                 return None
             operator, cased = PREDICATE_FUNCTIONS[name]
             return self.predicate(column[0], operator, value, expr.args[1], source, cased=cased)
+        if name == "ipv4_is_private" and len(expr.args) == 1:
+            column = self.column(expr.args[0], source)
+            if column is None:
+                return None
+            return any_of(
+                [
+                    self.predicate(column[0], "cidr_match", block, expr, source, cased=False)
+                    for block in PRIVATE_IPV4
+                ]
+            )
         return None
 
     def compare(self, expr: CompareNode, source: Source) -> Node | None:
@@ -358,6 +666,12 @@ class Converter:
         if op not in STRING_OPERATORS:
             return None
         left, right = expr.left, expr.right
+        truth = _boolean(right)
+        if isinstance(left, Call) and truth is not None and op in ("==", "=~"):
+            test = self.call(left, source)  # ipv4_is_private(SrcIpAddr) == false
+            if test is None:
+                return None
+            return test if truth != negated else Not(test)
         column = self.column(left, source)
         if column is None and op in ("==", "=~"):  # "value" == Column
             column, right = self.column(right, source), left
@@ -381,6 +695,7 @@ class Converter:
             return None
         values = self.values(expr.items)
         if not values:
+            self.side_query(expr.items)
             return None
         operator, cased, every = LIST_OPERATORS[op]
         nodes: list[Node] = [
@@ -389,6 +704,38 @@ class Converter:
         ]
         node = all_of(nodes) if every else any_of(nodes)
         return Not(node) if negated else node
+
+    def side_query(self, items: list[Expr]) -> None:
+        """The filters of a sub-query whose values a list operator tests (``X in (T | where
+        ...)``, ``X !in (known)`` with ``let known = T | where ...``): the rule applies them to T's
+        events, whether X must be in the result or not. Read once per sub-query."""
+        if len(items) != 1:
+            return
+        item = items[0]
+        while isinstance(item, Call) and item.name.lower() in WRAPPERS and len(item.args) == 1:
+            item = item.args[0]
+        key = ""
+        if isinstance(item, Name) and item.name in self.lets:
+            key = item.name
+            bound = self.lets[item.name]
+            if isinstance(bound, FnDef):
+                return
+            item = bound
+        while isinstance(item, Call) and item.name.lower() in WRAPPERS and len(item.args) == 1:
+            item = item.args[0]
+        if not isinstance(item, (Pipeline, UnionOp, Name, Call)):
+            return
+        key = key or f"{id(item)}"
+        if key in self.side_done:
+            return
+        self.side_done.add(key)
+        side = Source()
+        node = self.tabular(item, side)
+        if not side.tables or side.functions:
+            return  # external data, a watchlist or a function rulelint does not know
+        self.side_tables.extend(side.tables)
+        if node is not None:
+            self.side_filters.append(node)
 
     # -- operands ------------------------------------------------------------------------------
 
@@ -402,13 +749,19 @@ class Converter:
         if path is None:
             return None
         root = path.split(".", 1)[0].split("[", 1)[0]
-        if root in source.computed or root in self.lets:
+        if "*aggregated*" in source.computed and root not in source.kept:
             return None
-        if "*aggregated*" in source.computed and root not in self.kept:
+        alias = source.aliases.get(root)
+        if alias is not None:
+            return alias[0] + path[len(root) :], cased and alias[1]
+        if root in source.computed or root in self.lets or root in self.params:
             return None
         return path, cased
 
     def scalar(self, expr: Expr) -> str | None:
+        if isinstance(expr, Call) and expr.name.lower() in CASE_FUNCTIONS and len(expr.args) == 1:
+            value = self.scalar(expr.args[0])  # tolower(MaliciousFileName): a constant too
+            return None if value is None else CASE_FUNCTIONS[expr.name.lower()](value)
         if isinstance(expr, (Str, Num)):
             return expr.value
         if isinstance(expr, Name):
@@ -436,7 +789,13 @@ class Converter:
             elif isinstance(item, DataTable):
                 stack.extend(reversed(item.values))
             elif isinstance(item, Call) and item.name.lower() in ("dynamic", "pack_array"):
-                stack.extend(reversed(item.args))
+                # dynamic(["403"]) lexes as a bracketed column name: a one-item array here
+                stack.extend(
+                    Str(a.name, f'"{a.name}"', a.line, a.column)
+                    if isinstance(a, Name) and a.bracketed
+                    else a
+                    for a in reversed(item.args)
+                )
             else:
                 return []
         return found
@@ -478,7 +837,16 @@ class Converter:
         return tuple(scopes)
 
 
+def _boolean(expr: Expr) -> bool | None:
+    """``true`` / ``false`` (any case) as a bool, else None."""
+    if isinstance(expr, Name) and not expr.bracketed and expr.name.lower() in ("true", "false"):
+        return expr.name.lower() == "true"
+    return None
+
+
 def _path(expr: Expr) -> str | None:
+    if isinstance(expr, Call) and expr.name.lower() in PATH_FUNCTIONS and len(expr.args) == 1:
+        return _path(expr.args[0])  # parse_json(AdditionalFields).Command: the column's member
     if isinstance(expr, Name):
         return expr.name
     if isinstance(expr, Member):

@@ -6,7 +6,7 @@ It covers statements (``let`` bindings of scalars, lists, sub-queries and functi
 calls, member access, literals of every string form), and the pipe operators rules use, with their
 column lists, so that later filters can be told apart (original column or computed one). Pipe
 operators whose arguments have a syntax of their own (``parse``, ``evaluate``, ``render``,
-``mv-apply`` ...) are recognized by name; :mod:`rulelint.formats.kusto.scan` blanks their
+``fork`` ...) are recognized by name; :mod:`rulelint.formats.kusto.scan` blanks their
 arguments before parsing.
 """
 
@@ -21,7 +21,6 @@ OPAQUE_OPERATORS: tuple[str, ...] = (
     "invoke",
     "render",
     "make-series",
-    "mv-apply",
     "fork",
     "facet",
     "partition",
@@ -77,7 +76,8 @@ _source: expr
 // -- pipe operators -------------------------------------------------------------------------
 _stage: where_op | extend_op | project_op | project_away | project_keep | project_rename
       | project_reorder | summarize_op | distinct_op | take_op | top_op | sort_op | count_op
-      | as_op | serialize_op | getschema_op | mv_expand_op | join_op | lookup_op | union_op
+      | as_op | serialize_op | getschema_op | mv_expand_op | mv_apply_op | join_op | lookup_op
+      | union_op
       | sample_op | search_op | opaque_op
 
 where_op: ("where" | "filter") expr
@@ -100,6 +100,9 @@ serialize_op: "serialize" [assign_list]
 getschema_op: "getschema"
 mv_expand_op: ("mv-expand" | "mvexpand") option* mv_item ("," mv_item)* ["limit" expr]
 mv_item: assign ["to" "typeof" "(" NAME ")"]
+// mv-apply: a sub-query of pipe stages run on each row's expanded array
+mv_apply_op: ("mv-apply" | "mvapply") option* mv_item ("," mv_item)* ["limit" expr] "on" "(" mv_apply_body ")"
+mv_apply_body: _stage ("|" _stage)*
 join_op: "join" option* join_side ["on" join_conds]
 lookup_op: "lookup" option* join_side "on" join_conds
 join_side: postfix
@@ -161,8 +164,9 @@ args: arg ("," arg)*
 ?arg: pipeline
     | name "=" expr                                       -> named
 bag_item: (string | name) ":" expr
-datatable: "datatable" "(" [col_decl ("," col_decl)*] ")" "[" [args] "]"
-externaldata: "externaldata" "(" [col_decl ("," col_decl)*] ")" "[" [args] "]" ["with" "(" [assign_list] ")"]
+// a schema's column list may end with a comma (Kusto's own grammar: allowTrailingComma)
+datatable: "datatable" "(" [col_decl ("," col_decl)* [","]] ")" "[" [args] "]"
+externaldata: "externaldata" "(" [col_decl ("," col_decl)* [","]] ")" "[" [args] "]" ["with" "(" [assign_list] ")"]
 
 ?literal: string
         | NUMBER                                          -> number

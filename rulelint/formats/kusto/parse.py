@@ -13,7 +13,7 @@ from lark.exceptions import (
 )
 
 from rulelint.formats.grammar import lalr_parser
-from rulelint.formats.kusto.ast import Statement, ToAst
+from rulelint.formats.kusto.ast import OPAQUE_DEFINED, Statement, ToAst
 from rulelint.formats.kusto.grammar import GRAMMAR
 from rulelint.formats.kusto.scan import blank_opaque
 
@@ -52,6 +52,9 @@ def parse_kql(text: str) -> Parsed:
             f"query is {len(text):,} characters, over the {MAX_QUERY_CHARS:,} limit"
         )
     scanned = blank_opaque(text)
+    # the opaque stages built during the parse take the columns the pre-scan saw them define
+    # (``parse ... with Name``): later filters on those test computed values, not event columns
+    context = OPAQUE_DEFINED.set((scanned.defined, scanned.fields))
     try:
         statements = _parser().parse(scanned.text)
     except UnexpectedCharacters as error:
@@ -69,4 +72,6 @@ def parse_kql(text: str) -> Parsed:
         raise KqlSyntaxError(f"cannot read query: {error.orig_exc}") from None
     except LarkError as error:
         raise KqlSyntaxError(str(error).strip().splitlines()[0]) from None
+    finally:
+        OPAQUE_DEFINED.reset(context)
     return Parsed(statements, scanned.defined)

@@ -17,15 +17,34 @@ from rulelint.formats.yamlsafe import LineDict, LineList, block_scalar_position,
 from rulelint.model import AttackTag, Rule, simplify
 
 TECHNIQUE = re.compile(r"\bT\d{4}(?:\.\d{3})?\b")
-FENCE = re.compile(r"^[ \t]*(```|~~~)[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S)
+#: A fenced block; one left open runs to the end of the page (as CommonMark reads it).
+FENCE = re.compile(
+    r"^[ \t]*(```|~~~)[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*\r?$|\Z)", re.M | re.S
+)
 KQL_LANGUAGES = frozenset({"kql", "kusto", "kusto-query", "csl"})
 #: An unlabeled fence is KQL when it starts like a query: a table or let, then a pipe or where.
-LOOKS_LIKE_KQL = re.compile(r"^\s*(?://[^\n]*\n\s*)*(?:let\s+\w+\s*=|[A-Za-z_]\w*\s*(?:\n\s*)?\|)")
+#: Comment lines may sit between the table and its first pipe; zero-width spaces pasted from web
+#: pages count as white space, as they do for the grammar.
+_WS = "[\\s\u200b\ufeff]*"
+_COMMENTS = rf"(?://[^\n]*\n{_WS})*"  # each comment ends at its newline: no backtracking
+LOOKS_LIKE_KQL = re.compile(
+    rf"^{_WS}{_COMMENTS}(?:let\s+\w+\s*=|(?:print|union|search)\b|[A-Za-z_]\w*{_WS}{_COMMENTS}\|)"
+)
+#: ... and has a KQL pipe operator (``ls | grep`` in a shell fence starts the same way).
+KQL_PIPE = re.compile(
+    r"\|\s*(?:where|summarize|project|extend|join|union|distinct|take|limit|sort|order|top"
+    r"|count|mv-expand|parse|evaluate|lookup|render|make-series|invoke)\b"
+)
 SNIFF_SENTINEL = re.compile(
     r"^(?:query|relevantTechniques|requiredDataConnectors|queryFrequency|triggerOperator)\s*:",
     re.M,
 )
 SEVERITIES = {"informational": "informational", "low": "low", "medium": "medium", "high": "high"}
+
+
+def looks_like_kql(body: str) -> bool:
+    """An unlabeled fence's text reads as a query: a table or ``let`` first, a pipe operator."""
+    return bool(LOOKS_LIKE_KQL.match(body)) and bool(KQL_PIPE.search(body))
 
 
 def read_queries(path: str, queries: list[tuple[str, int]], base: Rule, split: bool) -> list[Rule]:
@@ -72,7 +91,9 @@ def read_queries(path: str, queries: list[tuple[str, int]], base: Rule, split: b
             rule.events = events
             rule.platforms = rule.platforms or platforms
             rule.extra["tables"] = converted.tables
-            if rule.expression is None:
+            if rule.expression is None and not any(
+                n.startswith("no filter on event columns") for n in rule.notes
+            ):
                 rule.notes.append("no filter on event columns")
             rules.append(rule)
     if not rules and errors:
@@ -231,7 +252,12 @@ class KqlMarkdownReader:
     suffixes = (".md", ".markdown")
 
     def sniff(self, path: str, head: str) -> bool:
-        return bool(re.search(r"^[ \t]*(```|~~~)[ \t]*(kql|kusto)\b", head, re.M | re.I))
+        """A page with a ``kql``/``kusto`` fence, or another one holding a query (many hunting
+        pages fence their Defender XDR and Sentinel queries without a language, FalconFriday's
+        label them ``C#``)."""
+        if re.search(r"^[ \t]*(```|~~~)[ \t]*(kql|kusto)\b", head, re.M | re.I):
+            return True
+        return any(looks_like_kql(m.group(3)) for m in FENCE.finditer(head))
 
     def read(self, path: str, text: str) -> list[Rule]:
         queries: list[tuple[str, int]] = []
@@ -243,7 +269,7 @@ class KqlMarkdownReader:
             line = text.count("\n", 0, match.start(3)) + 1
             outside.append((text[last : match.start()], text.count("\n", 0, last) + 1))
             last = match.end()
-            if language in KQL_LANGUAGES or (not language and LOOKS_LIKE_KQL.match(body)):
+            if language in KQL_LANGUAGES or looks_like_kql(body):  # FalconFriday labels KQL C#
                 queries.append((body, line))
         outside.append((text[last:], text.count("\n", 0, last) + 1))
         if not queries:

@@ -57,6 +57,9 @@ class Scanned:
     text: str
     #: offset of an opaque operator's name -> names its arguments define (``parse ... with``)
     defined: dict[int, list[str]] = field(default_factory=dict)
+    #: offset of a ``parse`` -> its captures that read a named field of a column's text: (column,
+    #: field name, XML element?) (``parse EventData with * 'Image">' Image '<' *``)
+    fields: dict[int, dict[str, tuple[str, str, bool]]] = field(default_factory=dict)
 
 
 def tokens(text: str) -> list[Token]:
@@ -81,6 +84,7 @@ def blank_opaque(text: str) -> Scanned:
     toks = tokens(text)
     chars = list(text)
     defined: dict[int, list[str]] = {}
+    fields: dict[int, dict[str, tuple[str, str, bool]]] = {}
     depth = 0
     index = 0
     count = len(toks)
@@ -97,9 +101,11 @@ def blank_opaque(text: str) -> Scanned:
             and toks[index + 1].text in OPAQUE
         ):
             name = toks[index + 1]
-            end_index = _stage_end(toks, index + 2)
+            end_index = _stage_end(toks, index + 2, text)
             stage = toks[index + 2 : end_index]
             defined[name.start] = _defined_names(name.text, stage)
+            if name.text in ("parse", "parse-where"):
+                fields[name.start] = _parse_fields(stage)
             if stage:
                 for position in range(stage[0].start, stage[-1].end):
                     if chars[position] not in "\r\n":
@@ -107,14 +113,23 @@ def blank_opaque(text: str) -> Scanned:
             index = end_index
             continue
         index += 1
-    return Scanned("".join(chars), defined)
+    return Scanned("".join(chars), defined, fields)
 
 
-def _stage_end(toks: list[Token], start: int) -> int:
-    """Index of the token ending a pipe stage: ``|``, ``;`` or a closing bracket at its depth."""
+def _stage_end(toks: list[Token], start: int, text: str) -> int:
+    """Index of the token ending a pipe stage: ``|``, ``;``, a closing bracket at its depth, or
+    the first token after a blank line at its depth (the next query of a file: ``evaluate
+    pivot(...)`` then, after a blank line, another query must not become its arguments)."""
     depth = 0
     for index in range(start, len(toks)):
         token = toks[index]
+        if (
+            depth == 0
+            and index > start
+            and token.kind != "comment"
+            and _has_blank_line(text[toks[index - 1].end : token.start])
+        ):
+            return index
         if token.kind == "open":
             depth += 1
         elif token.kind == "close":
@@ -150,6 +165,60 @@ def _defined_names(operator: str, stage: list[Token]) -> list[str]:
                 names.append(token.text)
         previous = token
     return names
+
+
+#: The end of a literal that names the field a capture reads: XML ``Image">`` (group 1), or a
+#: key and its separator, ``KeyUsage=``, ``ConsentType: ``, JSON ``"Address":"`` (group 2).
+_FIELD_KEY = re.compile(r'(?:([A-Za-z_][\w.-]*)"\s*>|"?([A-Za-z_][\w.-]*)"?\s*[:=]\s*"?)\s*$')
+
+
+def _parse_fields(stage: list[Token]) -> dict[str, tuple[str, str, bool]]:
+    """The captures of a simple ``parse Column with ...`` pattern right after a literal that names
+    a field, as (column, field name, XML element?): ``'TargetObject">' TargetObject`` reads the
+    TargetObject element of an event's EventData, ``"KeyUsage=" keyUsage`` the KeyUsage key of
+    the column's text. Regex patterns, parses of an expression and captures after other literals
+    are cut-out text, not fields."""
+    significant = [t for t in stage if t.kind != "comment"]
+    words = [t.text for t in significant if t.kind == "word"]
+    if "with" not in words or "regex" in words or "relaxed" in words:
+        return {}
+    head: list[Token] = []
+    for token in significant:
+        if token.kind == "word" and token.text == "with":
+            break
+        head.append(token)
+    while len(head) >= 3 and head[1].text == "=":  # kind=simple, flags=...
+        head = head[3:]
+    if len(head) != 1 or head[0].kind != "word":
+        return {}
+    column = head[0].text
+    found: dict[str, tuple[str, str, bool]] = {}
+    previous: Token | None = None
+    for token in significant[significant.index(next(t for t in significant if t.text == "with")) :]:
+        if (
+            token.kind == "word"
+            and previous is not None
+            and previous.kind == "string"
+            and not previous.text.startswith(("```", "~~~"))
+        ):
+            text = _literal(previous.text)[-100:]
+            key = _FIELD_KEY.search(text)
+            if key is not None:
+                found[token.text] = (column, key.group(1) or key.group(2), bool(key.group(1)))
+            elif text.strip(" \t\"',{").lower() == token.text.lower():
+                # "BodyContainsWords" BodyContainsWords: the capture is named after its label
+                found[token.text] = (column, token.text, False)
+        previous = token
+    return found
+
+
+def _literal(text: str) -> str:
+    """A string token's text without its quotes (verbatim or not; escapes kept)."""
+    if text[:1] in "hH" and len(text) > 1 and text[1] in "@\"'":
+        text = text[1:]
+    if text.startswith("@"):
+        text = text[1:]
+    return text[1:-1]
 
 
 def _is_comparison(stage: list[Token], index: int) -> bool:
