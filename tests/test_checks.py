@@ -432,3 +432,34 @@ def test_an_in_list_exclusion_is_reported_without_a_fix(tmp_path: Path) -> None:
     missing = [f for f in check(catalog, rule).findings if f.check == "missing-exclusion"]
     assert [(f.operator, f.value) for f in missing] == [("in_list", "allowed_parents")]
     assert missing[0].fix is None and missing[0].exclusion is None
+
+
+def test_a_sigma_placeholder_exclusion_is_written_back_with_expand(tmp_path: Path) -> None:
+    """Sigma's ``|expand: '%name%'`` is a list the deployment fills in: peers that carry it make an
+    ``in_list`` exclusion, which Sigma (and only Sigma) can write back as written."""
+    root = tmp_path / "sigma"
+    for index in range(6):
+        detection = (
+            f"selection:\n    Image|endswith: '\\net.exe'\n    CommandLine|contains: ' flag{index}'\n"
+            "filter_main_admins:\n    User|expand: '%admin_accounts%'\n"
+            "condition: selection and not 1 of filter_main_*"
+        )
+        write(
+            root / f"peer{index}.yml",
+            sigma_rule(
+                f"peer {index}", detection, rule_id=f"00000000-0000-4000-8000-00000000001{index}"
+            ),
+        )
+    catalog = build(tmp_path, root)
+    rule = write(
+        tmp_path / "new.yml",
+        sigma_rule(
+            "new",
+            "selection:\n    Image|endswith: '\\net.exe'\n    CommandLine|contains: ' other'\n"
+            "condition: selection",
+            rule_id="00000000-0000-4000-8000-000000000099",
+        ),
+    )
+    missing = [f for f in check(catalog, rule).findings if f.check == "missing-exclusion"]
+    assert [(f.operator, f.value) for f in missing] == [("in_list", "%admin_accounts%")]
+    assert missing[0].fix is not None and "User|expand: '%admin_accounts%'" in missing[0].fix

@@ -44,8 +44,10 @@ from rulelint.settings import Settings
 from rulelint.vocab.events import categories as event_categories
 from rulelint.vocab.fields import name_path_pairs
 
-#: Operators whose value names a list the catalog does not hold (``in_list``: a Splunk lookup):
-#: an exclusion of that kind is reported, but no fix or edit is written for it.
+#: Operators whose value names a list the catalog does not hold (``in_list``: a Splunk lookup, a
+#: Sigma placeholder, a Sentinel watchlist): an exclusion of that kind is reported, but a fix is
+#: written only by a reader that can name such a list (``writes_lists``: Sigma's ``|expand``)
+#: for a rule whose own vendor's peers wrote it.
 UNWRITABLE = frozenset({"in_list"})
 
 
@@ -249,8 +251,10 @@ class MissingExclusion(Check):
         exclusion: ExclusionFix | None = ExclusionFix(
             vendor_field, field, operator, value, display, fix_name(peer), vendor_how
         )
-        if operator in UNWRITABLE:
-            exclusion = None  # the finding stands; no reader can write it as a literal value
+        if operator in UNWRITABLE and not (
+            same_vendor and getattr(context.reader, "writes_lists", False)
+        ):
+            exclusion = None  # the finding stands; this reader cannot write it as a literal value
         fix = (
             context.reader.exclusion_snippet(rule, [exclusion])
             if context.reader is not None and exclusion is not None

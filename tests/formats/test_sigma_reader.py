@@ -8,7 +8,7 @@ import pytest
 
 from rulelint.formats.errors import RuleReadError
 from rulelint.formats.sigma.reader import SigmaReader
-from rulelint.model import And, Not, Or, Predicate, Rule
+from rulelint.model import And, Not, Or, Predicate, Rule, iter_predicates
 
 
 def read(text: str, *, fast: bool = True) -> Rule:
@@ -140,7 +140,7 @@ def test_reference_rule(fast: bool) -> None:
             "ab",
             [("process.command_line", "contains", "77u/yqbiaa==")],
         ),
-        ("IpAddress|expand", "%dc_ips%", [("source.ip", "eq", "%dc_ips%")]),
+        ("IpAddress|expand", "%dc_ips%", [("source.ip", "in_list", "dc_ips")]),
         ("TargetFilename|fieldref", "Image", [("file.path", "eq", "fieldref:Image")]),
         ("Image|neq", "C:\\x.exe", [("process.executable", "eq", "?:\\x.exe")]),
     ],
@@ -301,3 +301,17 @@ def test_sniff_tells_sigma_from_other_yaml() -> None:
     assert reader.sniff("r.yml", "title: x\nlogsource:\n  product: windows\ndetection:\n  a: b\n")
     assert not reader.sniff("r.yml", "name: ci\non: push\njobs: {}\n")
     assert not reader.sniff("r.yml", "name: x\nsearch: '| tstats count'\n")
+
+
+def test_an_expand_placeholder_is_a_list_not_a_literal() -> None:
+    text = (
+        "title: t\nid: 00000000-0000-4000-8000-000000000001\nlogsource:\n    product: windows\n"
+        "    service: security\ndetection:\n    selection:\n        EventID: 4768\n"
+        "    filter:\n        IpAddress|expand: '%dc_ip_addresses%'\n"
+        "        TargetUserName|expand: 'svc_%suffix%'\n"
+        "    condition: selection and not filter\n"
+    )
+    (rule,) = SigmaReader().read("t.yml", text)
+    found = {p.field: (p.operator, p.value, p.raw_value) for p in iter_predicates(rule.expression)}
+    assert found["IpAddress"] == ("in_list", "dc_ip_addresses", "%dc_ip_addresses%")
+    assert found["TargetUserName"][0] != "in_list"  # a placeholder inside a literal stays a value

@@ -76,6 +76,7 @@ class SigmaReader:
     format = "sigma"
     vendor = "sigma"
     suffixes = (".yml", ".yaml")
+    writes_lists = True  # an in_list exclusion is written back as Field|expand: '%name%'
 
     def __init__(self, *, fast: bool = True) -> None:
         self.fast = fast  # False: every item through pySigma (the reference, for tests)

@@ -67,7 +67,12 @@ def _expansion(value: SigmaExpansion, modifiers: tuple[str, ...]) -> list[SigmaV
 
 
 def _string(value: SigmaString, modifiers: tuple[str, ...]) -> list[SigmaValue]:
-    operator, text = operator_for_parts(string_parts(value))
+    parts = string_parts(value)
+    if "expand" in modifiers and len(value.s) == 1 and isinstance(value.s[0], Placeholder):
+        # '%dc_ip_addresses%': a list the deployment fills in, not a literal value (as a
+        # Splunk lookup or a Sentinel watchlist): in_list, named after the placeholder
+        return [SigmaValue("in_list", value.s[0].name, f"%{value.s[0].name}%")]
+    operator, text = operator_for_parts(parts)
     return [SigmaValue(operator, text, text, cased=type(value) is SigmaCasedString)]
 
 
