@@ -8,7 +8,12 @@ What it checks
     out. An exclusion carried by at least ``exclusion_min_support`` peers and
     ``exclusion_min_share`` of them, which this rule neither has nor covers with a broader exclusion
     of its own, is reported with its support ("6 of 14 rules ...") and the text to add, written in
-    the rule's own language.
+    the rule's own language. Only exclusions on fields the rule's kind of events has (as its own
+    vendor's rules name them) are considered.
+
+    An exclusion against a list the deployment fills in (``in_list``: a Sigma ``|expand``
+    placeholder, a Splunk lookup, a Sentinel watchlist) is reported without a fix, since its members
+    are unknown; a Sigma rule whose Sigma peers carry it gets ``Field|expand: '%name%'``.
 
 Why
     A new rule that ignores the exclusions its peers agree on will fire on the same noisy paths
