@@ -774,11 +774,15 @@ def test_joins_on_a_key_from_a_threat_intel_table() -> None:
         | where isnotempty(DomainName)
         | join kind=inner (DeviceNetworkEvents | where ActionType == "ConnectionSuccess")
             on $left.DomainName == $right.RemoteUrl
+        | join kind=inner (DeviceInfo | distinct DeviceId, PublicIP) on DeviceId
         """
     )
     found = [(p.field, p.operator, p.value) for p in left.predicates()]
-    assert ("ActionType", "eq", "ConnectionSuccess") in found
-    assert ("RemoteUrl", "in_list", "table:ThreatIntelligenceIndicator") in found
+    assert found == [
+        ("ActionType", "eq", "ConnectionSuccess"),
+        ("RemoteUrl", "in_list", "table:ThreatIntelligenceIndicator"),
+    ]  # the indicators' own filter selects the list; the second join meets joined rows
+    assert left.events == ["mde:DeviceNetworkEvents", "mde:DeviceInfo"]
 
 
 def test_constant_expressions_of_let_bound_literals() -> None:

@@ -312,9 +312,19 @@ class Converter:
 
     def _tabular(self, node: Expr, source: Source) -> Node | None:
         if isinstance(node, Pipeline):
+            start = len(source.tables)
             head = self.tabular(node.source, source)
             parts: list[Node | None] = [head]
+            meets: Expr | None = node.source  # the rows a join meets: the head's, up to a join
             for stage in node.stages:
+                if isinstance(stage, Join) and self.filters_by_left_list(stage, meets):
+                    # ThreatIntelligenceIndicator | where ... | join (events) on key: the stages
+                    # so far select the list's rows; the join's event side is the rule's events
+                    parts = []
+                    known = list_sources()
+                    source.tables[start:] = [
+                        t for t in source.tables[start:] if ("table", t.lower()) not in known
+                    ]
                 if isinstance(stage, UnionOp):  # T | where a | union (U | where b): a or b
                     left = all_of([p for p in parts if p is not None])
                     before = len(source.tables)
@@ -323,8 +333,11 @@ class Converter:
                         parts = []  # one side matches its whole table; later filters still hold
                     else:
                         parts = [any_of([n for n in (left, legs) if n is not None])]
+                    meets = None
                     continue
-                parts.append(self.stage(stage, source, node.source))
+                parts.append(self.stage(stage, source, meets))
+                if isinstance(stage, Join):
+                    meets = None  # later joins meet the joined rows, no longer the list alone
             return all_of([p for p in parts if p is not None]) if any(parts) else None
         if isinstance(node, Name):
             bound = self.lets.get(node.name)
@@ -850,6 +863,15 @@ class Converter:
             tests.append(listed)  # type: ignore[arg-type]
         node = all_of(tests)
         return node if node is None or keep else Not(node)
+
+    def filters_by_left_list(self, stage: Join, left: Expr | None) -> bool:
+        """Whether a join keeps only the right side's events whose key is in the data list of its
+        left side (an inner/rightsemi join of a threat-intel table with an event table)."""
+        if stage.operator != "join" or JOIN_FILTERS[1].get(stage.kind) is not True:
+            return False
+        if left is None:
+            return False
+        return not self.list_names([stage.right]) and bool(self.list_names([left]))
 
     def side_query(self, items: list[Expr]) -> None:
         """The filters of a sub-query whose values a list operator tests (``X in (T | where
