@@ -463,3 +463,48 @@ def test_a_sigma_placeholder_exclusion_is_written_back_with_expand(tmp_path: Pat
     missing = [f for f in check(catalog, rule).findings if f.check == "missing-exclusion"]
     assert [(f.operator, f.value) for f in missing] == [("in_list", "%admin_accounts%")]
     assert missing[0].fix is not None and "User|expand: '%admin_accounts%'" in missing[0].fix
+
+
+SENTINEL_RULE = """\
+id: 5a0c1d2e-0000-4000-8000-0000000000{index:02d}
+name: {name}
+description: |
+  net.exe run with a flag.
+severity: Medium
+queryFrequency: 1h
+queryPeriod: 1h
+triggerOperator: gt
+triggerThreshold: 0
+tactics:
+  - LateralMovement
+relevantTechniques:
+  - T1021.002
+query: |
+  DeviceProcessEvents
+  | where FileName =~ "net.exe" and ProcessCommandLine has "{flag}"
+{exclusion}version: 1.0.0
+kind: Scheduled
+"""
+
+
+def test_a_kusto_watchlist_exclusion_is_reported_without_a_fix(tmp_path: Path) -> None:
+    """Sentinel peers exclude parents listed in a watchlist: its members are unknown, so no fix."""
+    root = tmp_path / "content"
+    exclusion = (
+        '  | where InitiatingProcessFileName !in~ ((_GetWatchlist("AllowedParents")'
+        " | project SearchKey))\n"
+    )
+    for index in range(6):
+        text = SENTINEL_RULE.format(
+            index=index, name=f"peer {index}", flag=f"flag{index}", exclusion=exclusion
+        )
+        write(root / f"peer{index}.yaml", text)
+    catalog = build(tmp_path, root)
+    rule = write(
+        tmp_path / "new" / "new.yaml",
+        SENTINEL_RULE.format(index=99, name="new", flag="other", exclusion=""),
+    )
+    missing = [f for f in check(catalog, rule).findings if f.check == "missing-exclusion"]
+    assert [(f.operator, f.value) for f in missing] == [("in_list", "watchlist:AllowedParents")]
+    assert missing[0].fix is None and missing[0].exclusion is None
+    assert "in list" in missing[0].message and "watchlist:AllowedParents" in missing[0].message

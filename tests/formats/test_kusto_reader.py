@@ -373,7 +373,7 @@ def test_sub_query_filters_of_in_lists_are_the_rules() -> None:
     ]  # the sub-query read twice counts once; its filters are not negated by !in
     assert rule.events == ["mde:DeviceInfo", "mde:DeviceNetworkEvents", "mde:AlertInfo"]
     assert rule.exclusions() == []
-    # values from a feed are no filter of the rule's events
+    # a feed's own filters are no filter of the rule's events: the column is in the feed's list
     feed = read(
         """
         let feed = externaldata(Domain: string)[@"https://example.org/domains.txt"] with (format="txt");
@@ -382,7 +382,9 @@ def test_sub_query_filters_of_in_lists_are_the_rules() -> None:
         | where RemoteUrl has_any (known)
         """
     )
-    assert feed.expression is None
+    assert keys([feed.expression]) == [
+        ("destination.domain", "in_list", "externaldata:domains.txt")
+    ]
 
 
 def test_a_union_leg_reading_no_table_adds_no_events() -> None:
@@ -457,8 +459,8 @@ def test_a_boolean_column_and_a_one_item_dynamic_array() -> None:
             "its filters test computed columns",
         ),
         (
-            'let feed = externaldata(Ip: string)[@"https://example.org/ips.txt"];\n'
-            "SigninLogs\n| where IPAddress in (feed)\n",
+            "let seen = toscalar(SigninLogs | summarize make_set(IPAddress));\n"
+            "SigninLogs\n| where IPAddress !in (seen)\n",
             "its filters test values from data",
         ),
         ("union withsource=T *\n| summarize count() by T\n", "reads every table"),
@@ -689,3 +691,121 @@ def test_parse_captures_that_read_a_named_field() -> None:
         ("Details", "eq", "DWORD (0x00000001)"),
         ("RenderedDescription.KeyUsage", "eq", "Verify"),
     ]  # an EventData element is the event's field; "(" labels nothing; Props is computed
+
+
+def test_lists_from_data_are_in_list_tests() -> None:
+    rule = read(
+        """
+        let feed = externaldata(Sha256: string)
+            [@"https://example.org/iocs/emotet_hashes.csv?raw=true"] with (format="csv");
+        let hashes = feed | where isnotempty(Sha256) | distinct Sha256;
+        let admins = _GetWatchlist("AdminAccounts") | project SearchKey;
+        DeviceProcessEvents
+        | where SHA256 in (hashes) or InitiatingProcessSHA256 in~ (hashes)
+        | where AccountName !in (admins)
+        | where DeviceName has_any (HighValueHosts())
+        """
+    )
+    assert [(p.field, p.operator, p.value) for p in rule.indicators()] == [
+        ("SHA256", "in_list", "externaldata:emotet_hashes.csv"),
+        ("InitiatingProcessSHA256", "in_list", "externaldata:emotet_hashes.csv"),
+        ("DeviceName", "in_list", "function:HighValueHosts"),
+    ]
+    assert keys(rule.exclusions()) == [("user.name", "in_list", "watchlist:AdminAccounts")]
+    assert all(p.cased for p in rule.predicates())  # a list's name is kept as written
+    assert rule.events == ["mde:DeviceProcessEvents"]  # the feed's own filter is not the rule's
+    # a column the query computes is no event column: no in_list on it
+    computed = read(
+        """
+        let feed = externaldata(Domain: string)[@"https://example.org/domains.txt"];
+        DeviceNetworkEvents
+        | extend Domain = tostring(split(RemoteUrl, "/")[2])
+        | where Domain in (feed)
+        """
+    )
+    assert computed.expression is None
+
+
+def test_an_asim_parameter_bound_to_lists_from_data() -> None:
+    rule = read(
+        """
+        let known = materialize(externaldata(UserAgent: string, Category: string)
+            [@"https://example.org/Feeds/UnusualUserAgents.csv"] with (format="csv"));
+        let knownAgents = toscalar(known | where Category == "Powershell" | summarize make_list(UserAgent));
+        let customAgents = toscalar(_GetWatchlist("UnusualUserAgents") | summarize make_list(SearchKey));
+        imWebSession(httpuseragent_has_any=array_concat(knownAgents, customAgents), eventresult="Success")
+        | project SrcIpAddr, Url, HttpUserAgent
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        ("HttpUserAgent", "in_list", "externaldata:UnusualUserAgents.csv"),
+        ("HttpUserAgent", "in_list", "watchlist:UnusualUserAgents"),
+        ("EventResult", "eq", "success"),
+    ]
+    assert isinstance(rule.expression, And) and isinstance(rule.expression.children[0], Or)
+
+
+def test_joins_on_a_key_from_a_threat_intel_table() -> None:
+    rule = read(
+        """
+        let indicators = ThreatIntelligenceIndicator
+            | where Active == true and isnotempty(NetworkIP)
+            | summarize arg_max(TimeGenerated, *) by IndicatorId;
+        SigninLogs
+        | where ResultType == 0
+        | join kind=innerunique indicators on $left.IPAddress == $right.NetworkIP
+        | join kind=leftanti (_GetWatchlist("TrustedIPs") | project IPAddress = SearchKey) on IPAddress
+        | join kind=leftouter (externaldata(Ip: string)[@"https://example.org/geo.csv"]) on $left.IPAddress == $right.Ip
+        """
+    )
+    assert [(p.field, p.operator, p.value) for p in rule.indicators()] == [
+        ("ResultType", "eq", "0"),
+        ("IPAddress", "in_list", "table:ThreatIntelligenceIndicator"),
+    ]
+    assert [(p.field, p.operator, p.value) for p in rule.exclusions()] == [
+        ("IPAddress", "in_list", "watchlist:TrustedIPs")
+    ]  # a leftouter join only enriches; the indicators' own filters are no event filter
+    assert rule.events == ["azure:signinlogs"]
+    # the list on the left side: the right side's key column is in it
+    left = read(
+        """
+        ThreatIntelligenceIndicator
+        | where isnotempty(DomainName)
+        | join kind=inner (DeviceNetworkEvents | where ActionType == "ConnectionSuccess")
+            on $left.DomainName == $right.RemoteUrl
+        | join kind=inner (DeviceInfo | distinct DeviceId, PublicIP) on DeviceId
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in left.predicates()]
+    assert found == [
+        ("ActionType", "eq", "ConnectionSuccess"),
+        ("RemoteUrl", "in_list", "table:ThreatIntelligenceIndicator"),
+    ]  # the indicators' own filter selects the list; the second join meets joined rows
+    assert left.events == ["mde:DeviceNetworkEvents", "mde:DeviceInfo"]
+
+
+def test_constant_expressions_of_let_bound_literals() -> None:
+    rule = read(
+        """
+        let calls = dynamic(["graph.microsoft.com/v1.0/me/drive/root:/Documents/data.txt:/content"]);
+        let patterns = dynamic([@"drive\\/root\\:\\/Uploaded\\/.*", @"drive\\/root\\:\\/Downloaded\\/.*"]);
+        let tool = "PsExec";
+        CommonSecurityLog
+        | where RequestURL has_any (calls) or RequestURL matches regex tostring(patterns[0])
+            or RequestURL matches regex patterns[1]
+        | where FileName =~ strcat(tolower(tool), ".exe") or FileName in~ (strcat(tool, "64.exe"))
+        """
+    )
+    found = [(p.field, p.operator, p.value) for p in rule.predicates()]
+    assert found == [
+        (
+            "RequestURL",
+            "contains",
+            "graph.microsoft.com/v1.0/me/drive/root:/documents/data.txt:/content",
+        ),
+        ("RequestURL", "regex_match", "drive\\/root\\:\\/Uploaded\\/.*"),
+        ("RequestURL", "regex_match", "drive\\/root\\:\\/Downloaded\\/.*"),
+        ("FileName", "eq", "psexec.exe"),
+        ("FileName", "eq", "psexec64.exe"),
+    ]

@@ -163,6 +163,8 @@ class DataTable:
 @dataclass(slots=True)
 class ExternalData:
     columns: list[str]
+    #: the storage URLs it reads (string literals only): they name the list
+    urls: list[str] = field(default_factory=list)
     line: int = 0
 
 
@@ -665,7 +667,14 @@ class ToAst(Transformer):
         return DataTable(columns, values)
 
     def externaldata(self, *children: object) -> ExternalData:
-        return ExternalData([c for c in children if isinstance(c, str)])
+        urls = [
+            item.value
+            for child in children
+            if isinstance(child, list)
+            for item in child
+            if isinstance(item, Str)
+        ]
+        return ExternalData([c for c in children if isinstance(c, str)], urls)
 
     # literals and names
     def string(self, *tokens: Token) -> Str:

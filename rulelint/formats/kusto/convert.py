@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from urllib.parse import unquote, urlsplit
 
 from rulelint.formats.kusto.ast import (
     ArrayLit,
@@ -25,6 +26,7 @@ from rulelint.formats.kusto.ast import (
     Columns,
     DataTable,
     Expr,
+    ExternalData,
     FnDef,
     Index,
     InList,
@@ -138,6 +140,20 @@ ROW_AGGREGATES = frozenset({"arg_max", "arg_min", "take_any", "any"})
 #: Functions of a column that are a predicate on it: (operator, case-sensitive).
 PREDICATE_FUNCTIONS = {"ipv4_is_in_range": ("cidr_match", False), "ipv4_is_match": ("eq", False)}
 MAX_LIST_ITEMS = 5000
+#: How a finding words a predicate whose operator reads badly as written (default: the operator).
+HOWS = {"in_list": "in list"}
+#: Join kinds that keep only the events whose key is (True) or is not (False) among the other
+#: side's keys: (kinds when the list is the right side, kinds when it is the left side).
+JOIN_FILTERS: tuple[dict[str, bool], dict[str, bool]] = (
+    {"inner": True, "innerunique": True, "leftsemi": True, "semi": True}
+    | {"leftanti": False, "anti": False, "leftantisemi": False},
+    {"inner": True, "innerunique": True, "rightsemi": True}
+    | {"rightanti": False, "rightantisemi": False},
+)
+#: Calls whose result is the union of their list arguments' values.
+LIST_COMBINERS = frozenset(
+    {"array_concat", "set_union", "pack_array", "dynamic", "todynamic", "parse_json"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +179,22 @@ def asim_parameters() -> dict[tuple[str, str], tuple[str, str]]:
         (row[0], row[1].lower()): (row[2], row[3])
         for row in read_table("events/kusto_asim_parameters.tsv", min_columns=4)
     }
+
+
+@cache
+def list_sources() -> dict[tuple[str, str], str]:
+    """(``table``/``function``, lower-case name) -> list kind, from kusto_list_sources.tsv."""
+    return {
+        (row[0], row[1].lower()): row[2]
+        for row in read_table("events/kusto_list_sources.tsv", min_columns=3)
+    }
+
+
+def externaldata_name(url: str) -> str:
+    """``externaldata:<file>``: the URL's last path segment, without its query string."""
+    parts = urlsplit(url)
+    file = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1]) or parts.netloc or url
+    return f"externaldata:{file}"
 
 
 @cache
@@ -280,9 +312,19 @@ class Converter:
 
     def _tabular(self, node: Expr, source: Source) -> Node | None:
         if isinstance(node, Pipeline):
+            start = len(source.tables)
             head = self.tabular(node.source, source)
             parts: list[Node | None] = [head]
+            meets: Expr | None = node.source  # the rows a join meets: the head's, up to a join
             for stage in node.stages:
+                if isinstance(stage, Join) and self.filters_by_left_list(stage, meets):
+                    # ThreatIntelligenceIndicator | where ... | join (events) on key: the stages
+                    # so far select the list's rows; the join's event side is the rule's events
+                    parts = []
+                    known = list_sources()
+                    source.tables[start:] = [
+                        t for t in source.tables[start:] if ("table", t.lower()) not in known
+                    ]
                 if isinstance(stage, UnionOp):  # T | where a | union (U | where b): a or b
                     left = all_of([p for p in parts if p is not None])
                     before = len(source.tables)
@@ -291,8 +333,11 @@ class Converter:
                         parts = []  # one side matches its whole table; later filters still hold
                     else:
                         parts = [any_of([n for n in (left, legs) if n is not None])]
+                    meets = None
                     continue
-                parts.append(self.stage(stage, source))
+                parts.append(self.stage(stage, source, meets))
+                if isinstance(stage, Join):
+                    meets = None  # later joins meet the joined rows, no longer the list alone
             return all_of([p for p in parts if p is not None]) if any(parts) else None
         if isinstance(node, Name):
             bound = self.lets.get(node.name)
@@ -346,8 +391,12 @@ class Converter:
                 continue
             column, test = entry
             values = self.values([argument.value])
+            listed = None if values else self.listed(column, [argument.value], source)
+            if listed is not None:
+                nodes.append(listed)  # url_has_any=list_from_a_feed: Url is in that list
+                continue
             if not values:
-                self.dropped.add("data")  # a list built from a feed or a watchlist
+                self.dropped.add("data")  # a list built from a sub-query
                 self.side_query([argument.value])
                 continue
             operator = PARAMETER_TESTS[test]
@@ -395,7 +444,8 @@ class Converter:
             return None
         return any_of(legs) if legs else None
 
-    def stage(self, stage: object, source: Source) -> Node | None:
+    def stage(self, stage: object, source: Source, left: Expr | None = None) -> Node | None:
+        """One pipe stage's filter; ``left``: the pipeline's source, which a join may test."""
         if isinstance(stage, Where):
             return self.where(stage.expr, source)
         if isinstance(stage, Columns):
@@ -405,9 +455,19 @@ class Converter:
             return None
         if isinstance(stage, Join):
             side = Source()
-            right = self.tabular(stage.right, side)
-            source.tables.extend(side.tables)
-            return None if right is None else And([right], kind="join")
+            data = bool(self.list_names([stage.right]))
+            # a data list's own filters and columns are no events'
+            right = None if data else self.tabular(stage.right, side)
+            listed = self.join_lists(stage, left, source, side)
+            if not data:
+                source.tables.extend(side.tables)
+            if listed is not None and not data:
+                right = all_of([n for n in (right, listed) if n is not None])  # the right key
+                listed = None
+            joined = None if right is None else And([right], kind="join")
+            return (
+                all_of([n for n in (listed, joined) if n is not None]) if listed or joined else None
+            )
         if isinstance(stage, Search):
             return self.where(stage.expr, source)
         if isinstance(stage, MvApply):
@@ -695,6 +755,9 @@ class Converter:
             return None
         values = self.values(expr.items)
         if not values:
+            listed = self.listed(column[0], expr.items, source)
+            if listed is not None:
+                return Not(listed) if negated else listed
             self.side_query(expr.items)
             return None
         operator, cased, every = LIST_OPERATORS[op]
@@ -704,6 +767,111 @@ class Converter:
         ]
         node = all_of(nodes) if every else any_of(nodes)
         return Not(node) if negated else node
+
+    def listed(self, column: str, items: list[Expr], source: Source) -> Node | None:
+        """``column in (list)`` where the list's values come from data (a feed, a watchlist, a
+        threat-intel table, a function rulelint does not know): ``in_list`` on the column, one
+        per list (any of them). None when the values are the rule's own or an event table's."""
+        names = self.list_names(items)
+        if not names:
+            return None
+        token = items[0] if items else None
+        return any_of(
+            [self.predicate(column, "in_list", name, token, source, cased=True) for name in names]
+        )
+
+    def list_names(self, items: list[Expr]) -> list[str]:
+        """The names of the data lists an operand's values come from (``watchlist:<alias>``,
+        ``externaldata:<file>``, ``table:<TI table>``, ``function:<name>``), following ``let``
+        bindings, sub-query sources and list combiners; [] when any part is not such data
+        (literals, event tables, expressions): those keep their own reading."""
+        names: list[str] = []
+        stack = list(reversed(items))
+        followed: set[str] = set()
+        known = list_sources()
+        while stack:
+            if len(followed) > 50:
+                return []
+            item = stack.pop()
+            if isinstance(item, Pipeline):
+                stack.append(item.source)  # its filters select rows of the list, not events
+            elif isinstance(item, UnionOp):
+                stack.extend(reversed(item.legs))
+            elif isinstance(item, ExternalData):
+                if not item.urls:
+                    return []
+                names.extend(externaldata_name(url) for url in item.urls)
+            elif isinstance(item, Name):
+                bound = self.lets.get(item.name)
+                if bound is not None and item.name not in followed:
+                    followed.add(item.name)
+                    stack.append(_result(bound) if isinstance(bound, FnDef) else bound)
+                    continue
+                kind = known.get(("table", item.name.lower()))
+                if kind is None:
+                    return []  # an event table (or one the tables' TSV lacks: maybe events)
+                names.append(f"{kind}:{item.name}")
+            elif isinstance(item, Call):
+                name = item.name
+                bound = self.lets.get(name)
+                kind = known.get(("function", name.lower()))
+                if name.lower() in WRAPPERS or name.lower() in LIST_COMBINERS:
+                    stack.extend(reversed(item.args))
+                elif isinstance(bound, FnDef) and name not in followed:
+                    followed.add(name)
+                    stack.append(_result(bound))
+                elif kind is not None and item.args and isinstance(item.args[0], Str):
+                    names.append(f"{kind}:{item.args[0].value}")
+                elif bound is None and _workspace_function(name):
+                    names.append(f"function:{name}")
+                else:
+                    return []
+            else:
+                return []
+        return list(dict.fromkeys(names))
+
+    def join_lists(
+        self, stage: Join, left: Expr | None, source: Source, side: Source
+    ) -> Node | None:
+        """A join that keeps the events whose key is (or is not) a key of a data list on its other
+        side: ``in_list`` on the event side's key column (negated for anti joins)."""
+        kind = "inner" if stage.operator == "lookup" and stage.kind == "inner" else stage.kind
+        if stage.operator == "lookup" and stage.kind != "inner":
+            return None  # a lookup keeps every row: enrichment, no filter
+        right_names = self.list_names([stage.right])
+        if right_names:
+            names, keep, on_left = right_names, JOIN_FILTERS[0].get(kind), True
+        else:
+            names = self.list_names([left]) if left is not None else []
+            keep, on_left = JOIN_FILTERS[1].get(kind), False
+        if not names or keep is None:
+            return None
+        tests: list[Node] = []
+        for left_key, right_key in _join_keys(stage.on):
+            key = left_key if on_left else right_key
+            column = self.column(key, source if on_left else side)
+            if column is None:
+                continue
+            listed = any_of(
+                [
+                    self.predicate(
+                        column[0], "in_list", name, key, source if on_left else side, cased=True
+                    )
+                    for name in names
+                ]
+            )
+            tests.append(listed)  # type: ignore[arg-type]
+        node = all_of(tests)
+        return node if node is None or keep else Not(node)
+
+    def filters_by_left_list(self, stage: Join, left: Expr | None) -> bool:
+        """Whether a join keeps only the right side's events whose key is in the data list of its
+        left side (an inner/rightsemi join of a threat-intel table with an event table)."""
+        if stage.operator != "join" or JOIN_FILTERS[1].get(stage.kind) is not True:
+            return False
+        if left is None:
+            return False
+        return not self.list_names([stage.right]) and bool(self.list_names([left]))
 
     def side_query(self, items: list[Expr]) -> None:
         """The filters of a sub-query whose values a list operator tests (``X in (T | where
@@ -759,9 +927,18 @@ class Converter:
         return path, cased
 
     def scalar(self, expr: Expr) -> str | None:
+        """The value of a constant operand: a literal, a ``let``-bound one, or a small expression
+        of those (``tostring(regexes[0])``, ``strcat("a", b)``, ``tolower(c)``)."""
         if isinstance(expr, Call) and expr.name.lower() in CASE_FUNCTIONS and len(expr.args) == 1:
             value = self.scalar(expr.args[0])  # tolower(MaliciousFileName): a constant too
             return None if value is None else CASE_FUNCTIONS[expr.name.lower()](value)
+        if isinstance(expr, Call) and expr.name.lower() == "tostring" and len(expr.args) == 1:
+            return self.scalar(expr.args[0])
+        if isinstance(expr, Call) and expr.name.lower() == "strcat" and expr.args:
+            parts = [self.scalar(a) for a in expr.args]
+            return None if None in parts else "".join(parts)  # type: ignore[arg-type]
+        if isinstance(expr, Index):
+            return self.item(expr)
         if isinstance(expr, (Str, Num)):
             return expr.value
         if isinstance(expr, Name):
@@ -769,6 +946,21 @@ class Converter:
             if isinstance(bound, (Str, Num)):
                 return bound.value
         return None
+
+    def item(self, expr: Index) -> str | None:
+        """``arr[1]`` of a ``let``-bound literal array (``dynamic([...])``), else None."""
+        array = expr.obj
+        if isinstance(array, Name) and not array.bracketed:
+            array = self.lets.get(array.name)  # type: ignore[assignment]
+        literal = isinstance(array, ArrayLit) or (
+            isinstance(array, Call) and array.name.lower() in ("dynamic", "pack_array")
+        )
+        position = expr.index.value if isinstance(expr.index, Num) else ""
+        if not literal or not position.lstrip("-").isdigit():
+            return None
+        found = self.values([array])  # type: ignore[list-item]
+        index = int(position)
+        return found[index][0] if -len(found) <= index < len(found) else None
 
     def values(self, items: list[Expr]) -> list[tuple[str, Expr]]:
         """The literal values of a list operand, resolving ``let`` lists and ``dynamic([...])``."""
@@ -797,7 +989,10 @@ class Converter:
                     for a in reversed(item.args)
                 )
             else:
-                return []
+                value = self.scalar(item) if isinstance(item, (Call, Index)) else None
+                if value is None:
+                    return []
+                found.append((value, item))  # strcat("a", b), names[0]: a constant too
         return found
 
     def predicate(
@@ -819,7 +1014,7 @@ class Converter:
             scopes=scopes,
             line=getattr(token, "line", 0) + self.line_offset,
             column=getattr(token, "column", 0),
-            how=operator,
+            how=HOWS.get(operator, operator),
             raw_value=getattr(token, "raw", value),
             cased=cased and operator != "regex_match",
         )
@@ -835,6 +1030,40 @@ class Converter:
             if table is not None:
                 scopes.extend(s for s in table.scopes if s not in scopes)
         return tuple(scopes)
+
+
+def _result(function: FnDef) -> Expr:
+    """A ``let`` function's result: its last tabular statement (a Name that leads nowhere)."""
+    for statement in reversed(function.body):
+        if not isinstance(statement, Let) and statement is not None:
+            return statement  # type: ignore[return-value]
+    return Name("")
+
+
+def _workspace_function(name: str) -> bool:
+    """A call rulelint does not know that names a saved (workspace) function, not a Kusto
+    built-in: built-ins are all lower case (``split``, ``bag_keys``); saved functions and parsers
+    are not, by convention (``HighValueAssets``, ``_ASim_X``); known tables/parsers are events."""
+    return bool(name) and name != name.lower() and name.lower() not in tables()
+
+
+def _join_keys(on: list[Expr]) -> list[tuple[Expr, Expr]]:
+    """(left key, right key) of a join's ``on`` list: ``Col`` names both sides' column;
+    ``$left.A == $right.B`` (either order) names each side's."""
+    keys: list[tuple[Expr, Expr]] = []
+    for item in on:
+        if isinstance(item, Name):
+            keys.append((item, item))
+        elif isinstance(item, CompareNode) and item.op.strip() == "==":
+            sides = {}
+            for operand in (item.left, item.right):
+                if isinstance(operand, Member) and isinstance(operand.obj, Name):
+                    sides[operand.obj.name.lower()] = Name(
+                        operand.name, operand.line, operand.column
+                    )
+            if "$left" in sides and "$right" in sides:
+                keys.append((sides["$left"], sides["$right"]))
+    return keys
 
 
 def _boolean(expr: Expr) -> bool | None:
