@@ -55,6 +55,8 @@ class Measured:
 def measure(rules: list[tuple[Rule, str]], catalog, settings: Settings) -> list[Measured]:  # type: ignore[no-untyped-def]
     attack = default_attack()
     checker = Checker(catalog, dataclasses.replace(settings, ignore=["RL101", "RL102"]))
+    # candidates down to one supporting peer, so every point of the sweep can select from them
+    settings = dataclasses.replace(settings, exclusion_min_support=1)
     out: list[Measured] = []
     for rule, fmt in rules:
         context = Context(rule, catalog, attack, settings, None)

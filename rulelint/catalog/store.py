@@ -272,6 +272,7 @@ class Catalog:
         categories: tuple[str, ...],
         platforms: tuple[str, ...] = (),
         vendor: str | None = None,
+        min_support: int = 1,
     ) -> tuple[list[int], list[tuple[Key, int]]]:
         """Rules under these technique pages reading these event categories (on these platforms,
         when the rule names some), and the exclusions they carry with how many carry each, most
@@ -279,8 +280,9 @@ class Catalog:
 
         With ``vendor``, only exclusions on fields these categories of events have as that
         vendor's rules write them (else as any vendor's do): a fix on a field the rule's events
-        lack would not be valid in it."""
-        cache_key = (pages, categories, platforms, vendor)
+        lack would not be valid in it. Exclusions fewer than ``min_support`` rules carry are left
+        out before ranking (most exclusions belong to one rule)."""
+        cache_key = (pages, categories, platforms, vendor, min_support)
         found = self._peer_cache.get(cache_key)
         if found is not None:
             return found
@@ -308,6 +310,8 @@ class Catalog:
             for field, operator, value, count in rows:
                 counts[(field, operator, value)] += count
         items: Iterable[tuple[Key, int]] = counts.items()
+        if min_support > 1:
+            items = [(key, count) for key, count in items if count >= min_support]
         if vendor is not None:
             fields = self.event_fields(categories, vendor)
             if fields:

@@ -220,6 +220,7 @@ class MissingExclusion(Check):
             tuple(sorted(event_categories(rule.events))),
             tuple(sorted(rule.platforms)),
             vendor=rule.vendor,  # only exclusions on fields this rule's events have
+            min_support=max(context.settings.exclusion_min_support, 1),
         )
         own = set(context.own).intersection(everyone)
         if not own:
