@@ -40,12 +40,29 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rulelint"
 
 
-def _reader_files() -> list[Path]:
-    files: list[Path] = []
+READER_SUFFIXES = (".py", ".tsv", ".json")
+
+
+def _reader_files() -> list[tuple[str, str]]:
+    """(path relative to the package, absolute path) of every reader input, in a stable order
+    (os.walk: this runs on every check, and pathlib's rglob costs several milliseconds)."""
+    files: list[tuple[str, str]] = []
+    package = str(PACKAGE)
     for entry in READER_INPUTS:
-        root = PACKAGE / entry
-        found = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        files.extend(p for p in found if p.suffix in (".py", ".tsv", ".json"))
+        root = os.path.join(package, entry)
+        if os.path.isfile(root):
+            files.append((entry, root))
+            continue
+        found: list[tuple[str, str]] = []
+        for folder, subfolders, names in os.walk(root):
+            subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+            relative = os.path.relpath(folder, package).replace(os.sep, "/")
+            found.extend(
+                (f"{relative}/{name}", os.path.join(folder, name))
+                for name in names
+                if name.endswith(READER_SUFFIXES)
+            )
+        files.extend(sorted(found))
     return files
 
 
@@ -54,9 +71,9 @@ def readers_fingerprint() -> str:
     """A digest of the content of every reader input: the same on every machine, so a catalog
     built elsewhere can have its parses reused (catalog/build.py)."""
     digest = hashlib.sha256()
-    for path in _reader_files():
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    for relative, path in _reader_files():
+        with open(path, "rb") as handle:
+            digest.update(relative.encode() + b"\0" + handle.read() + b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -65,11 +82,9 @@ def fingerprint() -> str:
     """This installation's reader inputs by name, size and modification time: cheap enough for
     every run (no file is read), and any edit or reinstall starts a fresh parse cache."""
     digest = hashlib.sha256(__version__.encode())
-    for path in _reader_files():
-        info = path.stat()
-        digest.update(
-            f"{path.relative_to(PACKAGE).as_posix()}:{info.st_size}:{info.st_mtime_ns}\0".encode()
-        )
+    for relative, path in _reader_files():
+        info = os.stat(path)
+        digest.update(f"{relative}:{info.st_size}:{info.st_mtime_ns}\0".encode())
     return digest.hexdigest()[:16]
 
 
