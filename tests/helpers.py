@@ -88,3 +88,25 @@ def git(repo: Path, *args: str) -> str:
         env={**os.environ, **identity},
     )
     return result.stdout.strip()
+
+
+#: A security_content detection; ``search`` goes in single quotes (double any ' in it).
+SPLUNK_DETECTION = """name: {name}
+id: {id}
+version: 1
+status: {status}
+type: TTP
+description: test
+data_source:
+- Sysmon EventID 1
+search: '{search}'
+how_to_implement: test
+known_false_positives: none
+tags:
+  analytic_story:
+  - Test
+  mitre_attack_id:
+  - T1021.002
+  product:
+  - Splunk Enterprise
+"""

@@ -10,7 +10,7 @@ from rulelint.catalog.store import Catalog
 from rulelint.engine import Checker, reader_for
 from rulelint.formats import read_rule_file
 from rulelint.settings import Settings
-from tests.helpers import build, sigma_rule, write
+from tests.helpers import SPLUNK_DETECTION, build, sigma_rule, write
 
 PEER = """
 selection_img:
@@ -383,23 +383,6 @@ def test_fix_values_are_written_as_the_vendor_or_plainly() -> None:
     assert peer_display(peer, "kusto") == key[2]
 
 
-SPLUNK_DETECTION = """name: {name}
-id: {id}
-version: 1
-status: production
-type: TTP
-description: test
-data_source:
-- Sysmon EventID 1
-search: '{search}'
-how_to_implement: test
-known_false_positives: none
-tags:
-  mitre_attack_id:
-  - T1021.002
-"""
-
-
 def test_an_in_list_exclusion_is_reported_without_a_fix(tmp_path: Path) -> None:
     """Peers exclude ``ParentImage`` in a lookup; the list's members are unknown, so no fix."""
     root = tmp_path / "content"
@@ -416,7 +399,10 @@ def test_an_in_list_exclusion_is_reported_without_a_fix(tmp_path: Path) -> None:
         write(
             root / "detections" / f"peer{index}.yml",
             SPLUNK_DETECTION.format(
-                name=f"peer{index}", id=f"00000000-0000-4000-8000-00000000000{index}", search=search
+                name=f"peer{index}",
+                id=f"00000000-0000-4000-8000-00000000000{index}",
+                status="production",
+                search=search,
             ),
         )
     catalog = build(tmp_path, root)
@@ -425,6 +411,7 @@ def test_an_in_list_exclusion_is_reported_without_a_fix(tmp_path: Path) -> None:
         SPLUNK_DETECTION.format(
             name="new",
             id="00000000-0000-4000-8000-000000000099",
+            status="production",
             search="`sysmon` EventCode=1 Image=*\\\\net.exe CommandLine=*other* | stats count by Computer",
         ),
     )

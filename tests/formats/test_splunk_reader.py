@@ -9,6 +9,7 @@ import pytest
 from rulelint.formats import read_rule_file
 from rulelint.formats.base import ExclusionFix
 from rulelint.formats.splunk.reader import SplunkReader
+from tests.helpers import SPLUNK_DETECTION
 
 MACROS = {
     "sysmon": "sourcetype=XmlWinEventLog:Microsoft-Windows-Sysmon/Operational",
@@ -17,26 +18,6 @@ MACROS = {
     "is_nirsoft_software_macro": "lookup update=true is_nirsoft_software filename as process_name "
     "OUTPUT nirsoftFile | search nirsoftFile=true",
 }
-
-HEADER = """name: {name}
-id: {id}
-version: 1
-status: {status}
-type: TTP
-description: test
-data_source:
-- Sysmon EventID 1
-search: '{search}'
-how_to_implement: test
-known_false_positives: none
-tags:
-  analytic_story:
-  - Test
-  mitre_attack_id:
-  - T1021.002
-  product:
-  - Splunk Enterprise
-"""
 
 
 @pytest.fixture
@@ -53,7 +34,7 @@ def content(tmp_path: Path) -> Path:
 
 def detection(content: Path, search: str, status: str = "production", name: str = "t"):  # type: ignore[no-untyped-def]
     path = content / "detections" / f"{name}.yml"
-    text = HEADER.format(
+    text = SPLUNK_DETECTION.format(
         name=name,
         id="00000000-0000-4000-8000-000000000001",
         status=status,

@@ -1579,7 +1579,8 @@ def _word_offset(text: str, word: str) -> int:
 
 
 def _lookup_inputs(words: list[str]) -> list[str]:
-    """The event fields of a lookup's input list: ``lookup_field [AS event_field]`` pairs."""
+    """The event fields of a lookup's input list: ``lookup_field [AS event_field]`` pairs (the
+    name after AS, else the word itself)."""
     fields: list[str] = []
     index = 0
     while index < len(words):
@@ -1593,14 +1594,5 @@ def _lookup_inputs(words: list[str]) -> list[str]:
 
 
 def _output_names(text: str) -> list[str]:
-    words = [w for w in _words(text) if w != ","]
-    names: list[str] = []
-    index = 0
-    while index < len(words):
-        if index + 2 < len(words) and words[index + 1].lower() == "as":
-            names.append(_unquote(words[index + 2]))
-            index += 3
-        else:
-            names.append(_unquote(words[index]))
-            index += 1
-    return names
+    """The names a lookup's OUTPUT list writes: ``field [AS name]`` pairs."""
+    return _lookup_inputs([w for w in _words(text) if w != ","])
