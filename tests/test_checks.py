@@ -495,3 +495,38 @@ def test_a_kusto_watchlist_exclusion_is_reported_without_a_fix(tmp_path: Path) -
     assert [(f.operator, f.value) for f in missing] == [("in_list", "watchlist:AllowedParents")]
     assert missing[0].fix is None and missing[0].exclusion is None
     assert "in list" in missing[0].message and "watchlist:AllowedParents" in missing[0].message
+
+
+def test_a_kusto_fix_writes_the_value_without_its_quotes(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    exclusion = '  | where InitiatingProcessFileName != "svchost.exe"\n'
+    for index in range(6):
+        text = SENTINEL_RULE.format(
+            index=index, name=f"peer {index}", flag=f"flag{index}", exclusion=exclusion
+        )
+        write(root / f"peer{index}.yaml", text)
+    catalog = build(tmp_path, root)
+    rule = write(
+        tmp_path / "new" / "new.yaml",
+        SENTINEL_RULE.format(index=99, name="new", flag="other", exclusion=""),
+    )
+    missing = [f for f in check(catalog, rule).findings if f.check == "missing-exclusion"]
+    assert [f.fix for f in missing] == ['| where InitiatingProcessFileName !~ "svchost.exe"']
+
+
+def test_a_kusto_fix_names_the_column_as_the_rule_does(corpora: Path) -> None:
+    """An ASIM rule is told to exclude on its own column (DstIpAddr), not on the one most Kusto
+    peers use (RemoteIP, Defender), and an IPv6 range is tested with ipv6_is_in_range."""
+    from rulelint.catalog.store import open_catalog
+
+    path = (
+        corpora
+        / "kusto/azure-sentinel/Detections/ASimNetworkSession/PossibleBeaconingActivity.yaml"
+    )
+    fixes = [
+        f.fix
+        for f in check(open_catalog(), path).findings
+        if f.check == "missing-exclusion" and f.canonical_field == "destination.ip"
+    ]
+    assert fixes and all(fix and "DstIpAddr" in fix for fix in fixes)
+    assert all("ipv6_is_in_range" in fix for fix in fixes if fix and '"::' in fix)

@@ -44,7 +44,7 @@ from rulelint.catalog.store import Key, PeerExclusion
 from rulelint.checks.base import Check, Context, Finding
 from rulelint.checks.describe import written
 from rulelint.formats.base import ExclusionFix
-from rulelint.model import Predicate, Rule
+from rulelint.model import Predicate, Rule, iter_predicates
 from rulelint.settings import Settings
 from rulelint.vocab.events import categories as event_categories
 from rulelint.vocab.fields import name_path_pairs
@@ -246,7 +246,19 @@ class MissingExclusion(Check):
             (raw, how) for (v, raw, how), _ in peer.vendor_hows.most_common() if v == rule.vendor
         ]
         vendor_field, vendor_how = same_vendor[0] if same_vendor else (None, "")
-        vendor_field = vendor_field or context.catalog.vendor_field(rule.vendor, field) or field
+        # the rule's own spelling of the field is valid where the fix goes (an ASIM rule names the
+        # source IP SrcIpAddr where most Kusto peers, on SecurityEvent, write IpAddress)
+        own_name = next(
+            (
+                p.field
+                for p in iter_predicates(rule.expression)
+                if p.field and p.canonical_field == field
+            ),
+            None,
+        )
+        vendor_field = (
+            own_name or vendor_field or context.catalog.vendor_field(rule.vendor, field) or field
+        )
         display = peer_display(peer, rule.vendor)
         if same_vendor:  # as this rule's own vendor writes it, else in the canonical vocabulary
             shown = written(same_vendor[0][0], same_vendor[0][1], display, peer.key)

@@ -1015,7 +1015,8 @@ class Converter:
             line=getattr(token, "line", 0) + self.line_offset,
             column=getattr(token, "column", 0),
             how=HOWS.get(operator, operator),
-            raw_value=getattr(token, "raw", value),
+            # the literal as written, case kept, without its quotes: fixes and messages show it
+            raw_value=token.value if isinstance(token, Str) else getattr(token, "raw", value),
             cased=cased and operator != "regex_match",
         )
         if operator == "regex_match":

@@ -30,7 +30,8 @@ def exclusion_line(fix: ExclusionFix) -> str | None:
     if fix.operator == "regex_match" and value is not None:
         return f"| where not({field} matches regex {_string(value)})"
     if fix.operator == "cidr_match" and value is not None:
-        return f"| where not(ipv4_is_in_range({field}, {_string(value)}))"
+        function = "ipv6_is_in_range" if ":" in value else "ipv4_is_in_range"
+        return f"| where not({function}({field}, {_string(value)}))"
     if fix.operator in ("gt", "ge", "lt", "le") and value is not None:
         opposite = {"gt": "<=", "ge": "<", "lt": ">=", "le": ">"}[fix.operator]
         return f"| where {field} {opposite} {value}"
