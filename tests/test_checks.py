@@ -530,3 +530,34 @@ def test_a_kusto_fix_names_the_column_as_the_rule_does(corpora: Path) -> None:
     ]
     assert fixes and all(fix and "DstIpAddr" in fix for fix in fixes)
     assert all("ipv6_is_in_range" in fix for fix in fixes if fix and '"::' in fix)
+
+
+PAIR_KQL = """\
+// Detect net use to admin shares
+// MITRE: T1021.002
+DeviceProcessEvents
+| where {time} > ago(1d)
+| where FileName =~ "net.exe" and ProcessCommandLine has "use" and ProcessCommandLine has "ADMIN$"
+    and ProcessCommandLine has "/user:"
+"""
+
+
+def test_queries_of_one_file_are_not_each_others_near_duplicates(tmp_path: Path) -> None:
+    """A page's Defender XDR and Sentinel variants are alike on purpose; a copy elsewhere is not."""
+    folder = tmp_path / "queries"
+    pair = write(
+        folder / "pair.kql",
+        PAIR_KQL.format(time="Timestamp") + "\n" + PAIR_KQL.format(time="TimeGenerated"),
+    )
+    write(folder / "copy.kql", PAIR_KQL.format(time="Timestamp"))
+    catalog = build(tmp_path, folder)
+    result = read_rule_file(str(pair))
+    assert result is not None and len(result.rules) == 2
+    checker = Checker(catalog, Settings())
+    for rule in result.rules:
+        duplicates = [
+            f
+            for f in checker.check_rule(rule, reader_for(result.format)).findings
+            if f.check == "near-duplicate"
+        ]
+        assert [f.evidence["rule"] for f in duplicates] == [str(folder / "copy.kql")]

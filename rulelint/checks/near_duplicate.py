@@ -35,17 +35,24 @@ class NearDuplicate(Check):
             return []  # even the rarest indicator is common: no rule shares 90 % with this one cheaply
         own = set(context.own)
         candidates = [r for r in context.catalog.rules_with_indicator(rarest) if r not in own]
-        best: tuple[float, int] | None = None
-        for rule, keys in context.catalog.indicators_of(candidates).items():
-            similarity = len(mine & keys) / len(mine | keys)
-            if similarity >= context.settings.duplicate_min_similarity and (
-                best is None or similarity > best[0]
-            ):
-                best = (similarity, rule)
-        if best is None:
+        similar = sorted(
+            (
+                (-(len(mine & keys) / len(mine | keys)), rule)
+                for rule, keys in context.catalog.indicators_of(candidates).items()
+            )
+        )
+        threshold = context.settings.duplicate_min_similarity
+        found = None
+        for negative, rule in similar:
+            if -negative < threshold:
+                break
+            summary = context.catalog.rule_summaries([rule])[0]
+            if not _same_file(summary["id"], context.rule.id):
+                found = (-negative, summary)
+                break
+        if found is None:
             return []
-        similarity, rule = best
-        summary = context.catalog.rule_summaries([rule])[0]
+        similarity, summary = found
         where = summary["url"] or f"{summary['source']}/{summary['path']}"
         return [
             self.finding(
@@ -61,3 +68,9 @@ class NearDuplicate(Check):
                 },
             )
         ]
+
+
+def _same_file(catalog_id: str, rule_id: str) -> bool:
+    """Queries of one file (a page's Defender XDR and Sentinel variants, ``x.kql#1`` and ``#2``)
+    are written to be alike: a sibling is no duplicate worth reporting."""
+    return "#" in rule_id and catalog_id.rsplit("#", 1)[0] == rule_id.rsplit("#", 1)[0]
