@@ -147,3 +147,25 @@ def test_a_damaged_catalog_is_a_clear_error(tmp_path: Path, damage: str) -> None
     with pytest.raises(CatalogError):
         catalog = Catalog(output)
         catalog.verify()
+
+
+def test_rules_named_by_their_path_do_not_depend_on_where_the_corpora_sat(tmp_path: Path) -> None:
+    """A .kql query has no id: the catalog names it by its path relative to its source, so two
+    builds from different locations are equal, and the file checked from anywhere is its own."""
+    from rulelint.catalog.build import build_catalog
+    from rulelint.catalog.sources import Source
+    from rulelint.catalog.store import Catalog
+
+    query = '// MITRE: T1021.002\nDeviceProcessEvents\n| where FileName =~ "net.exe"\n'
+    outputs = []
+    for place in ("a", "b/deeper"):
+        folder = tmp_path / place / "queries"
+        (folder / "sub").mkdir(parents=True)
+        (folder / "sub" / "net.kql").write_text(query, encoding="utf-8")
+        output = tmp_path / f"{place.replace('/', '-')}.db"
+        build_catalog([Source(name="queries", root=str(folder))], output, jobs=1)
+        outputs.append(output)
+    assert outputs[0].read_bytes() == outputs[1].read_bytes()
+    catalog = Catalog(outputs[0])
+    assert catalog.own_rules(str(tmp_path / "elsewhere" / "sub" / "net.kql"), "kusto")
+    assert not catalog.own_rules(str(tmp_path / "elsewhere" / "other.kql"), "kusto")

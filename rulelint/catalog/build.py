@@ -74,6 +74,11 @@ def _parse_one(task: tuple[int, str, str, str]) -> ParsedFile | None:
         return None
     for rule in result.rules:
         rule.path = relative
+        if rule.id == path or rule.id.startswith(path + "#"):
+            # a rule without an id of its own (a .kql file, a Markdown page's queries) is named by
+            # its path: relative to the source, so the catalog does not depend on where the
+            # corpora sat when it was built
+            rule.id = relative + rule.id[len(path) :]
     return ParsedFile(
         source, relative, sha1, result.format, result.error, [rule_to_json(r) for r in result.rules]
     )

@@ -151,12 +151,34 @@ class Catalog:
         """Catalog rows of a rule being checked (same id and vendor), to leave out of its judgement."""
         if not rule_id:
             return []
-        return [
+        found = [
             r
             for (r,) in self.db.execute(
                 "SELECT id FROM rules WHERE rule_id = ? AND vendor = ?", (rule_id, vendor)
             )
         ]
+        if found or "/" not in rule_id.replace("\\", "/"):
+            return found
+        # a rule named by its path: the catalog keeps paths relative to their source, so a file
+        # checked from elsewhere is the catalog's entry whose id ends its path
+        parts = rule_id.replace("\\", "/").split("/")
+        index = self._path_ids
+        for start in range(1, len(parts)):
+            found = index.get((vendor, "/".join(parts[start:])), [])
+            if found:
+                return found
+        return []
+
+    @cached_property
+    def _path_ids(self) -> dict[tuple[str, str], list[int]]:
+        """Rules named by their path (relative to their source), by (vendor, path)."""
+        index: dict[tuple[str, str], list[int]] = {}
+        for rule, vendor, rule_id in self.db.execute(
+            "SELECT r.id, r.vendor, r.rule_id FROM rules r JOIN files f ON f.id = r.file "
+            "WHERE r.rule_id = f.path OR substr(r.rule_id, 1, length(f.path) + 1) = f.path || '#'"
+        ):
+            index.setdefault((vendor, rule_id), []).append(rule)
+        return index
 
     def own_indicator_keys(self, own: Sequence[int]) -> set[Key]:
         if not own:

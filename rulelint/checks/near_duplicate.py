@@ -73,4 +73,8 @@ class NearDuplicate(Check):
 def _same_file(catalog_id: str, rule_id: str) -> bool:
     """Queries of one file (a page's Defender XDR and Sentinel variants, ``x.kql#1`` and ``#2``)
     are written to be alike: a sibling is no duplicate worth reporting."""
-    return "#" in rule_id and catalog_id.rsplit("#", 1)[0] == rule_id.rsplit("#", 1)[0]
+    if "#" not in rule_id or "#" not in catalog_id:
+        return False
+    mine = rule_id.rsplit("#", 1)[0].replace("\\", "/")
+    theirs = catalog_id.rsplit("#", 1)[0]  # relative to its source in the catalog
+    return mine == theirs or mine.endswith("/" + theirs)
