@@ -474,13 +474,9 @@ kind: Scheduled
 """
 
 
-def test_a_kusto_watchlist_exclusion_is_reported_without_a_fix(tmp_path: Path) -> None:
-    """Sentinel peers exclude parents listed in a watchlist: its members are unknown, so no fix."""
+def sentinel_missing_exclusions(tmp_path: Path, exclusion: str):  # type: ignore[no-untyped-def]
+    """RL102 findings for a Sentinel rule whose six peers all carry ``exclusion``."""
     root = tmp_path / "content"
-    exclusion = (
-        '  | where InitiatingProcessFileName !in~ ((_GetWatchlist("AllowedParents")'
-        " | project SearchKey))\n"
-    )
     for index in range(6):
         text = SENTINEL_RULE.format(
             index=index, name=f"peer {index}", flag=f"flag{index}", exclusion=exclusion
@@ -491,26 +487,25 @@ def test_a_kusto_watchlist_exclusion_is_reported_without_a_fix(tmp_path: Path) -
         tmp_path / "new" / "new.yaml",
         SENTINEL_RULE.format(index=99, name="new", flag="other", exclusion=""),
     )
-    missing = [f for f in check(catalog, rule).findings if f.check == "missing-exclusion"]
+    return [f for f in check(catalog, rule).findings if f.check == "missing-exclusion"]
+
+
+def test_a_kusto_watchlist_exclusion_is_reported_without_a_fix(tmp_path: Path) -> None:
+    """Sentinel peers exclude parents listed in a watchlist: its members are unknown, so no fix."""
+    missing = sentinel_missing_exclusions(
+        tmp_path,
+        '  | where InitiatingProcessFileName !in~ ((_GetWatchlist("AllowedParents")'
+        " | project SearchKey))\n",
+    )
     assert [(f.operator, f.value) for f in missing] == [("in_list", "watchlist:AllowedParents")]
     assert missing[0].fix is None and missing[0].exclusion is None
     assert "in list" in missing[0].message and "watchlist:AllowedParents" in missing[0].message
 
 
 def test_a_kusto_fix_writes_the_value_without_its_quotes(tmp_path: Path) -> None:
-    root = tmp_path / "content"
-    exclusion = '  | where InitiatingProcessFileName != "svchost.exe"\n'
-    for index in range(6):
-        text = SENTINEL_RULE.format(
-            index=index, name=f"peer {index}", flag=f"flag{index}", exclusion=exclusion
-        )
-        write(root / f"peer{index}.yaml", text)
-    catalog = build(tmp_path, root)
-    rule = write(
-        tmp_path / "new" / "new.yaml",
-        SENTINEL_RULE.format(index=99, name="new", flag="other", exclusion=""),
+    missing = sentinel_missing_exclusions(
+        tmp_path, '  | where InitiatingProcessFileName != "svchost.exe"\n'
     )
-    missing = [f for f in check(catalog, rule).findings if f.check == "missing-exclusion"]
     assert [f.fix for f in missing] == ['| where InitiatingProcessFileName !~ "svchost.exe"']
 
 
