@@ -22,6 +22,7 @@ class FieldMap:
         self._exact: dict[tuple[str, str], str] = {}
         self._folded: dict[tuple[str, str], str] = {}
         self._reverse: dict[str, list[str]] = {}
+        self._reverse_scoped: dict[tuple[str, str], list[str]] = {}
         self._memo: dict[tuple[str, tuple[str, ...]], str] = {}
         for row in read_table(f"fields/{vendor}.tsv"):
             raw, canonical = row[0], row[1]
@@ -29,6 +30,7 @@ class FieldMap:
             self._exact.setdefault((raw, scope), canonical)
             self._folded.setdefault((raw.casefold(), scope), canonical)
             self._reverse.setdefault(canonical, []).append(raw)
+            self._reverse_scoped.setdefault((canonical, scope), []).append(raw)
 
     def canonical(self, raw: str, scopes: tuple[str, ...] = ()) -> str:
         memo_key = (raw, scopes)
@@ -56,6 +58,11 @@ class FieldMap:
         if self.vendor == "sigma" or self.canonical(raw, scopes) != raw:
             return self
         return field_map("sigma")
+
+    def scoped_names(self, canonical: str, scopes: tuple[str, ...]) -> list[str]:
+        """Raw names of a canonical field in rows scoped to one of ``scopes`` (``table:X``): how
+        that table itself names it, where the vendor's unscoped rows hold another table's."""
+        return [raw for scope in scopes for raw in self._reverse_scoped.get((canonical, scope), ())]
 
     def vendor_names(self, canonical: str) -> list[str]:
         """Raw field names that map to a canonical field, in table order (for writing fixes)."""

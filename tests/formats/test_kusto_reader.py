@@ -809,3 +809,19 @@ def test_constant_expressions_of_let_bound_literals() -> None:
         ("FileName", "eq", "psexec.exe"),
         ("FileName", "eq", "psexec64.exe"),
     ]
+
+
+def test_a_fix_names_the_field_as_the_rules_table_does() -> None:
+    """Most Kusto rules name the user ``AccountName`` (SecurityEvent); an AzureActivity rule that
+    does not test the user itself is told ``Caller``, its own table's column."""
+    text = (
+        "id: 6b8a0f3e-0000-4000-8000-000000000001\nname: Role assignment\n"
+        "relevantTechniques:\n  - T1098\nquery: |\n  AzureActivity\n"
+        '  | where OperationNameValue =~ "Microsoft.Authorization/roleAssignments/write"\n'
+    )
+    reader = SentinelReader()
+    (rule,) = reader.read("rule.yaml", text)
+    fix = ExclusionFix("AccountName", "user.name", "eq", "aksservice", "aksService")
+    assert reader.exclusion_snippet(rule, [fix]) == '| where Caller !~ "aksService"'
+    own = ExclusionFix("OperationNameValue", "event.action", "eq", "x", "X")
+    assert reader.exclusion_snippet(rule, [own]) == '| where OperationNameValue !~ "X"'

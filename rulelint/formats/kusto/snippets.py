@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from rulelint.formats.base import ExclusionFix
-from rulelint.model import Rule
+from rulelint.formats.kusto.convert import tables
+from rulelint.model import Rule, iter_predicates
+from rulelint.vocab.fields import field_map
 
 #: canonical operator -> the negated KQL operator (case-insensitive forms, as rules write them)
 NEGATED = {
@@ -43,5 +47,22 @@ def exclusion_line(fix: ExclusionFix) -> str | None:
 
 
 def exclusion_snippet(rule: Rule, fixes: list[ExclusionFix]) -> str | None:
-    lines = [line for line in (exclusion_line(f) for f in fixes) if line]
+    lines = [line for line in (exclusion_line(_named_for(rule, f)) for f in fixes) if line]
     return "\n".join(lines) if lines else None
+
+
+def _named_for(rule: Rule, fix: ExclusionFix) -> ExclusionFix:
+    """The fix with its field as the rule's own tables name it, when the rule does not test the
+    field itself (an AzureActivity rule names the user ``Caller``, not SecurityEvent's
+    ``AccountName``)."""
+    if any(p.field == fix.field for p in iter_predicates(rule.expression)):
+        return fix
+    table_scopes = {table.event: table.scopes for table in tables().values()}
+    scopes = tuple(
+        scope
+        for event in rule.events
+        for scope in table_scopes.get(event, ())
+        if scope.startswith("table:")
+    )
+    names = field_map("kusto").scoped_names(fix.canonical_field, scopes)
+    return dataclasses.replace(fix, field=names[0]) if names else fix
