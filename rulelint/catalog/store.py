@@ -628,5 +628,17 @@ def _chunks(values: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
         yield values[start : start + size]
 
 
+def same_file(checked_id: str, catalog_id: str, *, queries_only: bool = False) -> bool:
+    """Whether a rule being checked and a catalog rule come from one file, for rules named by
+    their path (``x.kql#2``): the catalog keeps that path relative to its source, so a checked
+    path ends with it. ``queries_only``: only for files of several queries (``#n``), the
+    Defender XDR and Sentinel variants of one page."""
+    if queries_only and ("#" not in checked_id or "#" not in catalog_id):
+        return False
+    mine = checked_id.rsplit("#", 1)[0].replace("\\", "/")
+    theirs = catalog_id.rsplit("#", 1)[0]
+    return mine == theirs or mine.endswith("/" + theirs)
+
+
 def open_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     return Catalog(None if path is None else Path(path))

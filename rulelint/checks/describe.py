@@ -38,7 +38,10 @@ def written(
     if how == "keyword":
         return f"keyword '{value}'"
     if raw_field:
-        operator = how or OPERATOR_WORDS.get(canonical[1], canonical[1])
+        # a reader without a vendor spelling records the canonical operator ("eq", "in_list"):
+        # word it as every canonical operator is worded
+        operator = OPERATOR_WORDS.get(how, how) if how else ""
+        operator = operator or OPERATOR_WORDS.get(canonical[1], canonical[1])
         if NEGATED.search(operator):  # a negated comparison names what it excludes: say that
             operator = OPERATOR_WORDS.get(canonical[1], canonical[1])
         return f"{raw_field} {operator} '{value}'" if value else f"{raw_field} {operator}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rulelint.catalog.store import same_file
 from rulelint.checks.base import Check, Context, Finding
 
 MIN_INDICATORS = 3
@@ -47,7 +48,7 @@ class NearDuplicate(Check):
             if -negative < threshold:
                 break
             summary = context.catalog.rule_summaries([rule])[0]
-            if not _same_file(summary["id"], context.rule.id):
+            if not same_file(context.rule.id, summary["id"], queries_only=True):
                 found = (-negative, summary)
                 break
         if found is None:
@@ -68,13 +69,3 @@ class NearDuplicate(Check):
                 },
             )
         ]
-
-
-def _same_file(catalog_id: str, rule_id: str) -> bool:
-    """Queries of one file (a page's Defender XDR and Sentinel variants, ``x.kql#1`` and ``#2``)
-    are written to be alike: a sibling is no duplicate worth reporting."""
-    if "#" not in rule_id or "#" not in catalog_id:
-        return False
-    mine = rule_id.rsplit("#", 1)[0].replace("\\", "/")
-    theirs = catalog_id.rsplit("#", 1)[0]  # relative to its source in the catalog
-    return mine == theirs or mine.endswith("/" + theirs)

@@ -407,3 +407,19 @@ def test_a_search_without_predicates_says_why(content: Path) -> None:
     for search, why in cases.items():
         rule = detection(content, search + " | `t_filter`")
         assert rule.expression is None and why in rule.notes[-1], (search, rule.notes)
+
+
+def test_fix_fields_come_from_the_main_pipeline_not_a_subsearch(content: Path) -> None:
+    """A join's subsearch runs inside the main pipeline; where a fix line goes is decided by the
+    main pipeline's names at its end."""
+    rule = detection(
+        content,
+        "| tstats count from datamodel=Endpoint.Processes where Processes.process_name=net.exe "
+        "by Processes.parent_process_name Processes.process_guid "
+        "| join Processes.process_guid [| tstats count from datamodel=Endpoint.Registry "
+        'where Registry.registry_path="*\\\\Run\\\\*" by Registry.process_guid Registry.registry_value_name '
+        "| rename Registry.process_guid AS Processes.process_guid]",
+    )
+    fields = rule.extra["fix_fields"]
+    assert fields.get("process.parent.name") == "Processes.parent_process_name"
+    assert "registry.path" not in fields

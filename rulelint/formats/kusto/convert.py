@@ -140,8 +140,6 @@ ROW_AGGREGATES = frozenset({"arg_max", "arg_min", "take_any", "any"})
 #: Functions of a column that are a predicate on it: (operator, case-sensitive).
 PREDICATE_FUNCTIONS = {"ipv4_is_in_range": ("cidr_match", False), "ipv4_is_match": ("eq", False)}
 MAX_LIST_ITEMS = 5000
-#: How a finding words a predicate whose operator reads badly as written (default: the operator).
-HOWS = {"in_list": "in list"}
 #: Join kinds that keep only the events whose key is (True) or is not (False) among the other
 #: side's keys: (kinds when the list is the right side, kinds when it is the left side).
 JOIN_FILTERS: tuple[dict[str, bool], dict[str, bool]] = (
@@ -1014,7 +1012,7 @@ class Converter:
             scopes=scopes,
             line=getattr(token, "line", 0) + self.line_offset,
             column=getattr(token, "column", 0),
-            how=HOWS.get(operator, operator),
+            how=operator,
             # the literal as written, case kept, without its quotes: fixes and messages show it
             raw_value=token.value if isinstance(token, Str) else getattr(token, "raw", value),
             cased=cased and operator != "regex_match",

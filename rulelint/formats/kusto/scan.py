@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rulelint.formats.kusto.ast import unquote
 from rulelint.formats.kusto.grammar import OPAQUE_OPERATORS
 
 _TOKEN = re.compile(
@@ -201,7 +202,7 @@ def _parse_fields(stage: list[Token]) -> dict[str, tuple[str, str, bool]]:
             and previous.kind == "string"
             and not previous.text.startswith(("```", "~~~"))
         ):
-            text = _literal(previous.text)[-100:]
+            text = unquote(previous.text)[-100:]
             key = _FIELD_KEY.search(text)
             if key is not None:
                 found[token.text] = (column, key.group(1) or key.group(2), bool(key.group(1)))
@@ -210,15 +211,6 @@ def _parse_fields(stage: list[Token]) -> dict[str, tuple[str, str, bool]]:
                 found[token.text] = (column, token.text, False)
         previous = token
     return found
-
-
-def _literal(text: str) -> str:
-    """A string token's text without its quotes (verbatim or not; escapes kept)."""
-    if text[:1] in "hH" and len(text) > 1 and text[1] in "@\"'":
-        text = text[1:]
-    if text.startswith("@"):
-        text = text[1:]
-    return text[1:-1]
 
 
 def _is_comparison(stage: list[Token], index: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from functools import cache
 
 from rulelint.formats.base import ExclusionFix
 from rulelint.formats.kusto.convert import tables
@@ -57,12 +58,16 @@ def _named_for(rule: Rule, fix: ExclusionFix) -> ExclusionFix:
     ``AccountName``)."""
     if any(p.field == fix.field for p in iter_predicates(rule.expression)):
         return fix
-    table_scopes = {table.event: table.scopes for table in tables().values()}
-    scopes = tuple(
-        scope
-        for event in rule.events
-        for scope in table_scopes.get(event, ())
-        if scope.startswith("table:")
-    )
+    scopes = tuple(scope for event in rule.events for scope in _table_scopes().get(event, ()))
     names = field_map("kusto").scoped_names(fix.canonical_field, scopes)
     return dataclasses.replace(fix, field=names[0]) if names else fix
+
+
+@cache
+def _table_scopes() -> dict[str, tuple[str, ...]]:
+    """Event key -> the ``table:X`` scopes of the tables that yield it (kusto_tables.tsv)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for table in tables().values():
+        own = tuple(s for s in table.scopes if s.startswith("table:"))
+        found[table.event] = tuple(dict.fromkeys((*found.get(table.event, ()), *own)))
+    return found

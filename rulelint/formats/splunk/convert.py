@@ -333,7 +333,6 @@ class SearchConverter:
         self.skipped: list[str] = []
         self.joined: list[Node] = []  # the filters of join/append subsearches
         self.emitted: set[int] = set()  # requirements (Holder.requires) already in the rule
-        self.final_state = FieldState()
         # requirement copies in the tree (an eval NOT keeps them)
         self.required_nodes: set[int] = set()
 
@@ -372,7 +371,8 @@ class SearchConverter:
             sources.selectors.extend(other.selectors)
             sources.rows.extend(row for row in other.rows if row not in sources.rows)
         self.scopes = self.scopes_of(sources)
-        clauses = self.run(parsed)
+        final = FieldState()  # the main pipeline's names at its end: where a fix line goes
+        clauses = self.run(parsed, final)
         expression = simplify(all_of([c for c in clauses if not isinstance(c, str)]))
         if self.joined:  # each side's own filters; the join condition itself is no predicate
             sides = [expression, *self.joined] if expression is not None else self.joined
@@ -402,7 +402,7 @@ class SearchConverter:
         anchor = self.exclusion_anchor(parsed)
         if anchor:
             extra["exclusion_anchor"] = anchor
-        extra["fix_fields"], extra["fix_fields_open"] = self.fix_fields(self.final_state)
+        extra["fix_fields"], extra["fix_fields_open"] = self.fix_fields(final)
         if self.derived_filters:
             extra["filters_on_derived_fields"] = self.derived_filters
         platforms = sorted({row.platform for row in sources.rows if row.platform})
@@ -547,9 +547,8 @@ class SearchConverter:
 
     # -- running the pipeline ----------------------------------------------------------------------
 
-    def run(self, parsed: list[Parsed]) -> list[Result]:
-        state = FieldState()
-        self.final_state = state  # the main pipeline's runs last: its state at the end stays
+    def run(self, parsed: list[Parsed], state: FieldState | None = None) -> list[Result]:
+        state = FieldState() if state is None else state
         clauses: list[Result] = []
         for item in parsed:
             command = item.command
@@ -718,17 +717,7 @@ class SearchConverter:
             for event_field in _lookup_inputs(words[1:]):
                 holder = state.resolve(event_field)
                 if holder.source is not None:
-                    required.append(
-                        self.predicate(
-                            holder.source,
-                            "in_list",
-                            table,
-                            position,
-                            how="in lookup",
-                            cased=True,
-                            raw_value=table,
-                        )
-                    )
+                    required.append(self.in_list(holder.source, table, position, "in lookup"))
                 elif holder.requires is not None:
                     required.append(holder.requires)
         output = Holder(None, requires=all_of(required))
@@ -738,6 +727,12 @@ class SearchConverter:
             return
         for name in _output_names(args[keyword.end() :]):
             state.set(name, output)
+
+    def in_list(self, field_name: str, table: str, position: int, how: str) -> Predicate:
+        """``field`` is among the values of lookup ``table`` (canonical ``in_list``)."""
+        return self.predicate(
+            field_name, "in_list", table, position, how=how, cased=True, raw_value=table
+        )
 
     def keep_fields(self, args: str, state: FieldState, name: str) -> None:
         words = [w.strip('"') for w in _words(args) if w != ","]
@@ -864,17 +859,8 @@ class SearchConverter:
             holder = state.resolve(column)
             if holder.source is None:
                 return None
-            found.append(
-                self.predicate(
-                    holder.source,
-                    "in_list",
-                    table,
-                    commands[0].args_start + _word_offset(commands[0].args, words[0]),
-                    how="in inputlookup",
-                    cased=True,
-                    raw_value=table,
-                )
-            )
+            position = commands[0].args_start + _word_offset(commands[0].args, words[0])
+            found.append(self.in_list(holder.source, table, position, "in inputlookup"))
         return all_of(found)
 
     # -- search expressions ------------------------------------------------------------------------

@@ -153,11 +153,13 @@ def exclusion_snippet(rule: Rule, fixes: list[ExclusionFix]) -> str | None:
     at_end: list[str] = []
     at_start: list[str] = []
     for fix in fixes:
-        found = exclusion_term(fix, rule)
-        if found is not None:
-            at_end.append(found)
+        at_pipeline_end = fix_field(fix, rule)
+        if at_pipeline_end is not None:  # the field is still there: a `| search NOT` term
+            found = term(*at_pipeline_end)
+            if found is not None:
+                at_end.append(found)
             continue
-        written = first_command_field(fix, rule) if fix_field(fix, rule) is None else None
+        written = first_command_field(fix, rule)  # dropped by an aggregation: filter earlier
         early = term(*written) if written is not None else None
         if early is not None:
             at_start.append(early)
