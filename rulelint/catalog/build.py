@@ -20,6 +20,7 @@ from pathlib import Path
 
 from rulelint.attack import Attack, default_attack
 from rulelint.catalog.compress import pack, unpack, zdict_id
+from rulelint.catalog.models import fitted_models
 from rulelint.catalog.noise import noise_score
 from rulelint.catalog.schema import (
     CENSUS,
@@ -331,6 +332,7 @@ def _write(
             "INSERT INTO reach VALUES (?, ?, ?, ?)",
             [(*key, count) for key, count in sorted(reach.items())],
         )
+        connection.executemany("INSERT INTO models VALUES (?, ?)", fitted_models())
         connection.executemany(
             "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
             [

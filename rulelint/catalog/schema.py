@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Tables, in creation order. Rows are inserted in a fixed order so a build is byte-reproducible.
 TABLES = """
@@ -49,6 +49,7 @@ CREATE TABLE category_raw_fields (
     category TEXT NOT NULL, vendor TEXT NOT NULL, raw_field TEXT NOT NULL,
     PRIMARY KEY (category, vendor, raw_field)
 ) WITHOUT ROWID;
+CREATE TABLE models (name TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE category_fields (
     category TEXT NOT NULL, vendor TEXT NOT NULL, field TEXT NOT NULL,
     PRIMARY KEY (category, vendor, field)

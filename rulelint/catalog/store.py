@@ -19,6 +19,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from rulelint.catalog.compress import zdict_id
+from rulelint.catalog.models import stored_model
 from rulelint.catalog.schema import ROLE_EXCLUSION, ROLE_INDICATOR, SCHEMA_VERSION
 from rulelint.vocab.fields import same_family
 
@@ -124,6 +125,10 @@ class Catalog:
             raise CatalogError(
                 f"catalog {self.path} is corrupt: {result[0] if result else 'no answer'}"
             )
+
+    def model(self, name: str) -> dict[str, object] | None:
+        """A judgement model fitted offline in ``bench/`` and stored at build time, or None."""
+        return stored_model(self.db, name)
 
     # -- totals -------------------------------------------------------------------------------
 
